@@ -1,0 +1,41 @@
+"""Vocabularies shared by the sample generator, the cleaning job and the tests."""
+from __future__ import annotations
+
+# MovieLens 1M genre list, in its documented order.
+MOVIE_GENRES = (
+    "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary",
+    "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi",
+    "Thriller", "War", "Western",
+)
+
+# MovieLens 1M age codes -> bucket labels (README of ml-1m).
+AGE_BUCKETS = {1: "Under 18", 18: "18-24", 25: "25-34", 35: "35-44", 45: "45-49", 50: "50-55", 56: "56+"}
+
+# MovieLens 1M occupation codes.
+OCCUPATIONS = (
+    "other", "academic/educator", "artist", "clerical/admin", "college/grad student",
+    "customer service", "doctor/health care", "executive/managerial", "farmer", "homemaker",
+    "K-12 student", "lawyer", "programmer", "retired", "sales/marketing", "scientist",
+    "self-employed", "technician/engineer", "tradesman/craftsman", "unemployed", "writer",
+)
+
+# Goodreads shelf names that are genres (canonical spelling).
+BOOK_GENRES = (
+    "fantasy", "science-fiction", "romance", "mystery", "thriller", "horror", "crime",
+    "historical-fiction", "non-fiction", "young-adult", "classics", "childrens", "comics",
+    "humor", "biography", "history", "war", "westerns", "adventure", "music", "poetry",
+    "contemporary", "paranormal", "dystopian",
+)
+
+# Shelf spellings that mean a canonical genre.
+BOOK_GENRE_ALIASES = {
+    "sci-fi": "science-fiction", "scifi": "science-fiction", "ya": "young-adult",
+    "nonfiction": "non-fiction", "children": "childrens", "graphic-novels": "comics",
+    "historical": "historical-fiction", "mystery-thriller": "mystery", "classic": "classics",
+}
+
+# Shelves that say nothing about the book's content.
+BOOK_NOISE_TAGS = (
+    "to-read", "currently-reading", "owned", "favorites", "books-i-own", "kindle",
+    "library", "ebook", "default", "wish-list", "re-read", "audiobook",
+)

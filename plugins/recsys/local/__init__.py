@@ -1,0 +1,1 @@
+"""The embedded local stack: moto server (S3 + DynamoDB) and PostgreSQL."""

@@ -1,0 +1,72 @@
+"""All configuration in one place: environment variables with local defaults.
+
+Every name here is the same locally and in AWS; only the values change. Airflow
+connections (``aws_default``, ``recsys_warehouse``) are derived from these values
+for the local stack by :func:`recsys.local.env.airflow_env`.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Platform settings, read from the environment once per process."""
+
+    state_dir: Path = field(
+        default_factory=lambda: Path(_env("RECSYS_STATE_DIR", str(PROJECT_ROOT / ".state"))).resolve()
+    )
+    # Object store (moto server locally, S3 in AWS).
+    lake_bucket: str = field(default_factory=lambda: _env("RECSYS_LAKE_BUCKET", "recsys-lake"))
+    aws_region: str = field(default_factory=lambda: _env("AWS_DEFAULT_REGION", "us-east-1"))
+    moto_host: str = field(default_factory=lambda: _env("RECSYS_MOTO_HOST", "127.0.0.1"))
+    moto_port: int = field(default_factory=lambda: int(_env("RECSYS_MOTO_PORT", "5055")))
+    # Warehouse (embedded PostgreSQL locally, Redshift in AWS).
+    pg_host: str = field(default_factory=lambda: _env("RECSYS_PG_HOST", "127.0.0.1"))
+    pg_port: int = field(default_factory=lambda: int(_env("RECSYS_PG_PORT", "5499")))
+    pg_user: str = field(default_factory=lambda: _env("RECSYS_PG_USER", "recsys"))
+    pg_password: str = field(default_factory=lambda: _env("RECSYS_PG_PASSWORD", "recsys"))
+    pg_database: str = field(default_factory=lambda: _env("RECSYS_PG_DATABASE", "warehouse"))
+    # Set RECSYS_PG_EMBEDDED=0 to use an existing PostgreSQL at the host/port above.
+    pg_embedded: bool = field(default_factory=lambda: _env("RECSYS_PG_EMBEDDED", "1") == "1")
+    # Serving store.
+    recs_table: str = field(default_factory=lambda: _env("RECSYS_RECS_TABLE", "recsys-recommendations"))
+    # Airflow connection ids.
+    aws_conn_id: str = field(default_factory=lambda: _env("RECSYS_AWS_CONN_ID", "aws_default"))
+    warehouse_conn_id: str = field(default_factory=lambda: _env("RECSYS_WAREHOUSE_CONN_ID", "recsys_warehouse"))
+    # Bundled sample data.
+    sample_scale: float = field(default_factory=lambda: float(_env("RECSYS_SAMPLE_SCALE", "1.0")))
+    sample_seed: int = field(default_factory=lambda: int(_env("RECSYS_SAMPLE_SEED", "42")))
+    # Spark.
+    spark_master: str = field(default_factory=lambda: _env("RECSYS_SPARK_MASTER", "local[2]"))
+    spark_driver_memory: str = field(default_factory=lambda: _env("RECSYS_SPARK_DRIVER_MEMORY", "2g"))
+
+    @property
+    def moto_endpoint(self) -> str:
+        return f"http://{self.moto_host}:{self.moto_port}"
+
+    @property
+    def sample_dir(self) -> Path:
+        return self.state_dir / "sample"
+
+    @property
+    def jars_dir(self) -> Path:
+        """Where bootstrap puts the hadoop-aws jars (inside the venv, survives a wipe)."""
+        return Path(_env("RECSYS_JARS_DIR", str(PROJECT_ROOT / ".venv" / "share" / "recsys-jars")))
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return PROJECT_ROOT / "dbt"
+
+
+def get_settings() -> Settings:
+    """Return settings read from the current environment."""
+    return Settings()

@@ -1,0 +1,102 @@
+"""One function per DAG task: build the hooks from settings and call the library code.
+
+Each is idempotent for its ``ds``: it overwrites its own outputs and nothing else.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+from airflow.exceptions import AirflowFailException
+from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
+from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+from recsys import cleaning, ingest, lake, publish, warehouse
+from recsys.aws import ensure_bucket, s3_hook
+from recsys.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def ingest_raw(settings: Settings, ds: str, movielens_path: str = "", goodbooks_path: str = "") -> dict:
+    """Copy the sources of ``ds`` into the raw zone; return their manifests."""
+    hook = s3_hook(settings)
+    ensure_bucket(hook, settings.lake_bucket)
+    sources = ingest.resolve_sources(settings, movielens_path, goodbooks_path)
+    return {name: ingest.ingest_source(hook, settings.lake_bucket, name, folder, ds)
+            for name, folder in sources.items()}
+
+
+def clean(settings: Settings, ds: str, max_quarantine_fraction: float) -> dict:
+    """Run the Spark cleaning job for ``ds``; return row accounting per table."""
+    return cleaning.clean(settings, ds, max_quarantine_fraction)
+
+
+def load_warehouse(settings: Settings, ds: str) -> dict:
+    """Replace the ``ds`` partition of every raw warehouse table."""
+    return warehouse.load_ds(s3_hook(settings), PostgresHook(postgres_conn_id=settings.warehouse_conn_id),
+                             settings.lake_bucket, ds)
+
+
+def train(settings: Settings, ds: str) -> dict:
+    """Train and evaluate on the training marts; store the run in the registry."""
+    from training import registry
+    from training.config import ModelParams
+    from training.data import load_training_data
+    from training.pipeline import train_and_evaluate
+
+    data = load_training_data(PostgresHook(postgres_conn_id=settings.warehouse_conn_id))
+    log.info("training data: %d interactions, %d users, %d movies, %d book candidates",
+             len(data.interactions), len(data.users), len(data.items), len(data.book_candidates))
+    params = ModelParams()
+    trained, metrics = train_and_evaluate(data, params)
+    run_id = registry.model_run_id(ds)
+    metrics = {"run_id": run_id, "ds": ds, "models": metrics}
+    registry.save_run(s3_hook(settings), settings.lake_bucket, run_id, trained, params.as_dict(), metrics)
+    log.info("model run %s stored in s3://%s/%s", run_id, settings.lake_bucket, lake.model_prefix(run_id))
+    return metrics
+
+
+def quality_gate(settings: Settings, run_id: str, metric: str = "ndcg@10") -> dict:
+    """Fail (no retry) unless the model beats the popularity baseline on ``metric``."""
+    from training import registry
+
+    models = registry.load_metrics(s3_hook(settings), settings.lake_bucket, run_id)["models"]
+    ours, baseline = models["lightfm"][metric], models["popularity"][metric]
+    if not ours > baseline:
+        raise AirflowFailException(
+            f"model run {run_id} refused: LightFM {metric}={ours:.4f} does not beat popularity "
+            f"{metric}={baseline:.4f}; the previously published recommendations stay live")
+    log.info("model run %s passes: LightFM %s=%.4f > popularity %.4f", run_id, metric, ours, baseline)
+    return {"run_id": run_id, metric: ours, f"popularity_{metric}": baseline}
+
+
+def score(settings: Settings, run_id: str, ds: str) -> dict:
+    """Score every user with the run's model; write JSON lines to ``recs/ds=<ds>/``."""
+    from training import registry
+    from training.data import load_training_data
+    from training.pipeline import score as score_users
+
+    hook = s3_hook(settings)
+    trained = registry.load_artefacts(hook, settings.lake_bucket, run_id)
+    data = load_training_data(PostgresHook(postgres_conn_id=settings.warehouse_conn_id))
+    records = score_users(trained, data)
+    body = "\n".join(json.dumps(r, sort_keys=True) for r in records)
+    hook.load_string(body, key=lake.recs_key(ds), bucket_name=settings.lake_bucket, replace=True)
+    return {"users": len(records), "key": lake.recs_key(ds)}
+
+
+def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) -> dict:
+    """Write the scored recommendations of ``ds`` to DynamoDB and mark the run published."""
+    from training import registry
+
+    hook = s3_hook(settings)
+    lines = hook.read_key(lake.recs_key(ds), bucket_name=settings.lake_bucket).splitlines()
+    records = [{**json.loads(line), "model_run_id": run_id, "ds": ds, "generated_at": generated_at}
+               for line in lines if line]
+    dynamo = DynamoDBHook(aws_conn_id=settings.aws_conn_id, table_name=settings.recs_table,
+                          table_keys=[publish.KEY])
+    publish.ensure_table(dynamo, settings.recs_table)
+    n = publish.publish(dynamo, records)
+    registry.mark_published(hook, settings.lake_bucket, run_id, ds)
+    return {"items": n, "table": settings.recs_table}

@@ -1,0 +1,1 @@
+"""Pure helpers for the cleaning job: readers, validation rules, accounting."""

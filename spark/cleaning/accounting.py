@@ -1,0 +1,34 @@
+"""Row accounting: every input row ends up clean, quarantined or deduplicated."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+class AccountingError(ValueError):
+    """Rows went missing or appeared from nowhere."""
+
+
+@dataclass
+class TableCounts:
+    """Counts for one input table of one run."""
+
+    rows_in: int
+    rows_clean: int
+    rows_quarantined: int
+    rows_deduplicated: int = 0
+    top_reasons: dict[str, int] = field(default_factory=dict)
+
+    def check(self, table: str) -> None:
+        """Raise :class:`AccountingError` unless in = clean + quarantined + deduplicated."""
+        out = self.rows_clean + self.rows_quarantined + self.rows_deduplicated
+        if self.rows_in != out:
+            raise AccountingError(
+                f"{table}: rows_in={self.rows_in} but clean {self.rows_clean} + quarantined "
+                f"{self.rows_quarantined} + deduplicated {self.rows_deduplicated} = {out}")
+
+    @property
+    def quarantine_fraction(self) -> float:
+        return self.rows_quarantined / self.rows_in if self.rows_in else 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)

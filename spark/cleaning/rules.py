@@ -1,0 +1,42 @@
+"""Validation as data: each table has an ordered list of (reason, failing condition).
+
+A row is quarantined with the first reason whose condition is true (or null: a
+condition that cannot be evaluated counts as a failure); the rest are clean.
+"""
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+Rule = tuple[str, Column]
+
+INT = r"^\s*-?\d+\s*$"
+NUMBER = r"^\s*-?\d+(\.\d+)?\s*$"
+US_ZIP = r"^\d{5}(-\d{4})?$"
+
+
+def first_failure(rules: list[Rule]) -> Column:
+    """Column holding the reason of the first failing rule, or null for a valid row."""
+    return F.coalesce(*[F.when(F.coalesce(cond, F.lit(True)), F.lit(reason)) for reason, cond in rules],
+                      F.lit(None).cast("string"))
+
+
+def split_valid(df: DataFrame, rules: list[Rule]) -> tuple[DataFrame, DataFrame]:
+    """Split ``df`` into (valid rows, rows with a ``reason`` column)."""
+    tagged = df.withColumn("_reason", first_failure(rules))
+    valid = tagged.where(F.col("_reason").isNull()).drop("_reason")
+    rejected = tagged.where(F.col("_reason").isNotNull()).withColumnRenamed("_reason", "reason")
+    return valid, rejected
+
+
+def not_int(c: Column) -> Column:
+    return ~c.rlike(INT)
+
+
+def not_number(c: Column) -> Column:
+    return ~c.rlike(NUMBER)
+
+
+def zip_region(zip_code: Column) -> Column:
+    """US ZIP codes map to their first digit (the national area); anything else to 'other'."""
+    return F.when(zip_code.rlike(US_ZIP), F.substring(zip_code, 1, 1)).otherwise(F.lit("other"))

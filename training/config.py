@@ -1,0 +1,30 @@
+"""Constants and hyperparameters of the recommender, in one place."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+MARTS_SCHEMA = "marts"
+POSITIVE_THRESHOLD = 4      # a rating >= this is a positive (implicit feedback)
+TEST_FRACTION = 0.2         # newest share of each user's positives held out
+EVAL_K = 10
+N_MOVIES = 10
+N_BOOKS = 5
+SEED = 42
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """LightFM hyperparameters."""
+
+    no_components: int = 48
+    loss: str = "warp"
+    learning_rate: float = 0.05
+    item_alpha: float = 1e-6
+    user_alpha: float = 1e-6
+    max_sampled: int = 30
+    epochs: int = 30
+    num_threads: int = 2
+    random_state: int = SEED
+
+    def as_dict(self) -> dict:
+        return asdict(self)

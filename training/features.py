@@ -1,0 +1,66 @@
+"""Turn the marts into LightFM inputs: id mappings and feature matrices."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from lightfm.data import Dataset
+
+USER_FEATURE_COLUMNS = ("gender", "age_bucket", "occupation", "zip_region")
+
+
+def user_feature_names(row) -> list[str]:
+    """Demographic features of one user, e.g. ``gender:F``, ``age_bucket:25-34``."""
+    return [f"{col}:{getattr(row, col)}" for col in USER_FEATURE_COLUMNS]
+
+
+def item_feature_names(row) -> list[str]:
+    """Genre and release-decade features of one movie."""
+    genres = [f"genre:{g}" for g in row.genre_list.split("|") if g]
+    return genres + [f"decade:{row.release_decade}"]
+
+
+@dataclass
+class Features:
+    """LightFM dataset mappings plus the user and item feature matrices (identity included)."""
+
+    dataset: Dataset
+    user_ids: np.ndarray       # internal index -> user_id
+    movie_ids: np.ndarray      # internal index -> movie_id
+    user_features: sp.csr_matrix
+    item_features: sp.csr_matrix
+
+    @property
+    def user_index(self) -> dict:
+        return self.dataset.mapping()[0]
+
+    @property
+    def item_index(self) -> dict:
+        return self.dataset.mapping()[2]
+
+    def interaction_matrix(self, pairs: pd.DataFrame) -> sp.coo_matrix:
+        """Binary (n_users x n_items) matrix of the given (user_id, movie_id) pairs."""
+        rows = pairs["user_id"].map(self.user_index).to_numpy()
+        cols = pairs["movie_id"].map(self.item_index).to_numpy()
+        shape = (len(self.user_ids), len(self.movie_ids))
+        return sp.coo_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
+
+
+def build_features(users: pd.DataFrame, items: pd.DataFrame) -> Features:
+    """Fit the id mappings on all users and items and build normalised feature matrices."""
+    user_feats = [(r.user_id, user_feature_names(r)) for r in users.itertuples(index=False)]
+    item_feats = [(r.movie_id, item_feature_names(r)) for r in items.itertuples(index=False)]
+    dataset = Dataset()
+    dataset.fit(users=users["user_id"], items=items["movie_id"],
+                user_features={f for _, fs in user_feats for f in fs},
+                item_features={f for _, fs in item_feats for f in fs})
+    user_index, _, item_index, _ = dataset.mapping()
+    user_ids = np.empty(len(user_index), dtype=np.int64)
+    user_ids[list(user_index.values())] = list(user_index.keys())
+    movie_ids = np.empty(len(item_index), dtype=np.int64)
+    movie_ids[list(item_index.values())] = list(item_index.keys())
+    return Features(dataset=dataset, user_ids=user_ids, movie_ids=movie_ids,
+                    user_features=dataset.build_user_features(user_feats),
+                    item_features=dataset.build_item_features(item_feats))
