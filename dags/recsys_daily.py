@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from airflow.sdk import Param, chain, dag, task
-from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos import DbtTaskGroup, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import LoadMode, TestBehavior
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
@@ -71,30 +71,30 @@ def recsys_daily():
             profile_name="recsys", target_name="local",
             profile_mapping=PostgresUserPasswordProfileMapping(conn_id=settings.warehouse_conn_id,
                                                                profile_args={"schema": "public"})),
-        execution_config=ExecutionConfig(dbt_project_path=DBT_DIR),
         render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH,
                                    should_detach_multiple_parents_tests=True),
         operator_args={"install_deps": False},
         default_args={"retries": 1},
     )
 
+    # Tasks pass the model run id along; `run_id` itself is a reserved context key.
     @task
     def train(ds=None) -> str:
         return stages.train(settings, ds)["run_id"]
 
     @task
-    def quality_gate(run_id: str) -> str:
-        stages.quality_gate(settings, run_id)
-        return run_id
+    def quality_gate(model_run_id: str) -> str:
+        stages.quality_gate(settings, model_run_id)
+        return model_run_id
 
     @task
-    def score(run_id: str, ds=None) -> str:
-        stages.score(settings, run_id, ds)
-        return run_id
+    def score(model_run_id: str, ds=None) -> str:
+        stages.score(settings, model_run_id, ds)
+        return model_run_id
 
     @task
-    def publish(run_id: str, ds=None, logical_date=None) -> dict:
-        return stages.publish_recs(settings, run_id, ds, logical_date.isoformat())
+    def publish(model_run_id: str, ds=None, logical_date=None) -> dict:
+        return stages.publish_recs(settings, model_run_id, ds, logical_date.isoformat())
 
     trained = train()
     chain(ingest_raw(), clean(), load_warehouse(), dbt, trained)

@@ -23,7 +23,7 @@ class ModelParams:
     user_alpha: float = 1e-6
     max_sampled: int = 30
     epochs: int = 30
-    num_threads: int = 2
+    num_threads: int = 1  # >1 is faster but Hogwild updates make runs non-reproducible
     random_state: int = SEED
 
     def as_dict(self) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 
-from airflow.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException
 from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
 from airflow.providers.postgres.hooks.postgres import PostgresHook
 

@@ -37,7 +37,7 @@ def read_parquet_prefix(hook: S3Hook, bucket: str, prefix: str) -> pa.Table:
 def _flatten_lists(table: pa.Table) -> pa.Table:
     for i, field in enumerate(table.schema):
         if pa.types.is_list(field.type):
-            table = table.set_column(i, field.name, pc.binary_join(table.column(i), "|"))
+            table = table.set_column(i, field.name, pc.binary_join(table.column(i).cast(pa.list_(pa.string())), "|"))
     return table
 
 
@@ -61,9 +61,19 @@ def create_table_sql(name: str, table: pa.Table) -> str:
     return f"create table if not exists {RAW_SCHEMA}.{name} ({cols}, ds date not null)"
 
 
+def _copy_from(cur, statement: str, data: bytes) -> None:
+    """COPY FROM STDIN on a psycopg2 or psycopg 3 cursor (PostgresHook picks either)."""
+    if hasattr(cur, "copy_expert"):
+        cur.copy_expert(statement, io.BytesIO(data))
+    else:
+        with cur.copy(statement) as copy:
+            copy.write(data)
+
+
 def replace_partition(pg: PostgresHook, name: str, table: pa.Table, ds: str) -> int:
     """Replace the ``ds`` rows of ``raw.<name>`` with ``table`` atomically; return rows loaded."""
-    table = _flatten_lists(table)
+    # combine_chunks: pyarrow's CSV writer emits NUL bytes for zero-row chunks of a concatenation
+    table = _flatten_lists(table).combine_chunks()
     buf = io.BytesIO()
     pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False))
     buf.seek(0)
@@ -74,9 +84,8 @@ def replace_partition(pg: PostgresHook, name: str, table: pa.Table, ds: str) -> 
             cur.execute(f"create schema if not exists {RAW_SCHEMA}")
             cur.execute(create_table_sql(name, table))
             cur.execute(f"delete from {RAW_SCHEMA}.{name} where ds = %s", (ds,))
-            cur.execute(f"create temp table _load (like {RAW_SCHEMA}.{name}) on commit drop")
-            cur.copy_expert(f"copy _load ({cols}) from stdin with (format csv)",
-                            io.TextIOWrapper(buf, encoding="utf-8"))
+            cur.execute(f"create temp table _load on commit drop as select {cols} from {RAW_SCHEMA}.{name} with no data")
+            _copy_from(cur, f"copy _load ({cols}) from stdin with (format csv)", buf.getvalue())
             cur.execute(f"insert into {RAW_SCHEMA}.{name} ({cols}, ds) select {cols}, %s from _load", (ds,))
             cur.execute(f"select count(*) from {RAW_SCHEMA}.{name} where ds = %s", (ds,))
             loaded = cur.fetchone()[0]
@@ -96,7 +105,7 @@ def load_ds(s3: S3Hook, pg: PostgresHook, bucket: str, ds: str) -> dict[str, int
         log.info("[%d/%d] raw.%s ds=%s: %d rows", i, len(CLEAN_TABLES), name, ds, loaded[name])
     quarantine = pa.concat_tables([
         _with_table_name(read_parquet_prefix(s3, bucket, lake.quarantine_prefix(t, ds)), t)
-        for t in QUARANTINED_TABLES])
+        for t in QUARANTINED_TABLES], promote_options="permissive")
     loaded["quarantine"] = replace_partition(pg, "quarantine", quarantine, ds)
     log.info("raw.quarantine ds=%s: %d rows", ds, loaded["quarantine"])
     return loaded

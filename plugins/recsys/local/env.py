@@ -42,6 +42,8 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "60",
         "AIRFLOW__COSMOS__CACHE_DIR": str(settings.state_dir / "cosmos"),
         "AIRFLOW__COSMOS__ENABLE_CACHE_DBT_LS": "False",
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "DO_NOT_TRACK": "1",
         "AIRFLOW_CONN_AWS_DEFAULT": aws_connection_uri(settings),
         "AIRFLOW_CONN_RECSYS_WAREHOUSE": warehouse_connection_uri(settings),
         "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "test"),

@@ -1,0 +1,17 @@
+# Everything runs through scripts/ so the README commands work without make too.
+.PHONY: demo test test-all ui up down status clean lint
+
+demo:            ## install, start services, run the daily DAG on the sample, print a summary
+	bash scripts/demo.sh
+
+test:            ## install and run the default test suite (unit + integration)
+	bash scripts/test.sh
+
+ui:              ## Airflow UI (standalone) on the demo state, http://127.0.0.1:8080
+	bash scripts/ui.sh
+
+up down status:  ## start / stop / check the local services
+	PYTHONPATH=plugins .venv/bin/python -m recsys.local.cli $@
+
+clean:           ## stop the services and delete all local state (.state/)
+	PYTHONPATH=plugins .venv/bin/python -m recsys.local.cli wipe
