@@ -74,7 +74,6 @@ def recsys_daily():
         render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH,
                                    should_detach_multiple_parents_tests=True),
         operator_args={"install_deps": False},
-        default_args={"retries": 1},
     )
 
     # Tasks pass the model run id along; `run_id` itself is a reserved context key.

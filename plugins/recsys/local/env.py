@@ -24,8 +24,8 @@ def aws_connection_uri(settings: Settings) -> str:
 
 def warehouse_connection_uri(settings: Settings) -> str:
     """``recsys_warehouse`` as a postgres:// URI built from the RECSYS_PG_* settings."""
-    return (f"postgres://{quote(settings.pg_user)}:{quote(settings.pg_password)}@"
-            f"{settings.pg_host}:{settings.pg_port}/{quote(settings.pg_database)}")
+    user, password, db = (quote(v, safe="") for v in (settings.pg_user, settings.pg_password, settings.pg_database))
+    return f"postgres://{user}:{password}@{settings.pg_host}:{settings.pg_port}/{db}"
 
 
 def airflow_env(settings: Settings) -> dict[str, str]:

@@ -183,6 +183,7 @@ def stop_postgres(settings: Settings) -> None:
 def up(settings: Settings) -> None:
     """Start every local service and wait until each is healthy."""
     settings.state_dir.mkdir(parents=True, exist_ok=True)
+    (settings.state_dir / "run").mkdir(mode=0o700, exist_ok=True)  # XDG_RUNTIME_DIR must be private
     start_moto(settings)
     start_postgres(settings)
 

@@ -1,0 +1,45 @@
+"""The local services start for real, answer health checks, and `up` is idempotent."""
+from __future__ import annotations
+
+import boto3
+import psycopg2
+import pytest
+
+from recsys.local import services
+
+pytestmark = pytest.mark.integration
+
+
+def test_up_twice_keeps_the_running_services(local_stack):
+    pid_before = (local_stack.state_dir / "moto" / "moto.pid").read_text()
+    services.up(local_stack)
+    assert (local_stack.state_dir / "moto" / "moto.pid").read_text() == pid_before
+    assert services.moto_healthy(local_stack) and services.pg_healthy(local_stack)
+
+
+def test_moto_serves_s3_and_dynamodb_over_http(local_stack):
+    kw = {"endpoint_url": local_stack.moto_endpoint, "region_name": "us-east-1",
+          "aws_access_key_id": "test", "aws_secret_access_key": "test"}
+    s3 = boto3.client("s3", **kw)
+    s3.create_bucket(Bucket="health-check")
+    s3.put_object(Bucket="health-check", Key="k", Body=b"v")
+    assert s3.get_object(Bucket="health-check", Key="k")["Body"].read() == b"v"
+    assert "TableNames" in boto3.client("dynamodb", **kw).list_tables()
+
+
+def test_postgres_accepts_the_configured_role_over_tcp(local_stack):
+    conn = psycopg2.connect(host=local_stack.pg_host, port=local_stack.pg_port, user=local_stack.pg_user,
+                            password=local_stack.pg_password, dbname=local_stack.pg_database)
+    with conn.cursor() as cur:
+        cur.execute("select current_user, current_database(), version()")
+        user, db, version = cur.fetchone()
+    conn.close()
+    assert (user, db) == (local_stack.pg_user, local_stack.pg_database) and "PostgreSQL 16" in version
+
+
+def test_a_port_taken_by_something_else_is_a_clear_error(local_stack):
+    import dataclasses
+
+    wrong = dataclasses.replace(local_stack, moto_port=local_stack.pg_port)  # postgres, not moto
+    with pytest.raises(services.ServiceError, match="RECSYS_MOTO_PORT"):
+        services.start_moto(wrong)
