@@ -54,8 +54,9 @@ def build_features(users: pd.DataFrame, items: pd.DataFrame) -> Features:
     item_feats = [(r.movie_id, item_feature_names(r)) for r in items.itertuples(index=False)]
     dataset = Dataset()
     dataset.fit(users=users["user_id"], items=items["movie_id"],
-                user_features={f for _, fs in user_feats for f in fs},
-                item_features={f for _, fs in item_feats for f in fs})
+                # sorted, not a set: set order follows the per-process hash seed
+                user_features=sorted({f for _, fs in user_feats for f in fs}),
+                item_features=sorted({f for _, fs in item_feats for f in fs}))
     user_index, _, item_index, _ = dataset.mapping()
     user_ids = np.empty(len(user_index), dtype=np.int64)
     user_ids[list(user_index.values())] = list(user_index.keys())

@@ -70,7 +70,7 @@ def score(trained: TrainedModel, data: TrainingData, n_movies: int = N_MOVIES, n
             records.append({
                 "user_id": int(f.user_ids[row]),
                 "movies": [{"movie_id": int(m), "title": titles[m], "score": float(s)}
-                           for m, s in zip(movie_ids[i], top_scores[i])],
+                           for m, s in zip(movie_ids[i], top_scores[i]) if np.isfinite(s)],  # -inf = rated
                 "books": [{"book_id": int(catalogue.at[b, "book_id"]), "title": catalogue.at[b, "title"],
                            "authors": catalogue.at[b, "authors"], "score": float(s)}
                           for b, s in zip(book_rows[i], book_scores[i])],

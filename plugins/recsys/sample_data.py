@@ -110,7 +110,7 @@ def generate_movielens(out_dir: Path, size: SampleSize, rng: np.random.Generator
     n_ratings, first_item = 0, {}
     with open(out_dir / "ratings.dat", "w", encoding="latin-1", newline="\n") as f:
         for u in range(n_u):
-            k = int(min(n_m - 1, 20 + rng.lognormal(np.log(size.mean_ratings_per_user - 15), 0.8)))
+            k = int(min(n_m // 2, 20 + rng.lognormal(np.log(size.mean_ratings_per_user - 15), 0.8)))
             p = popularity * np.exp(1.2 * affinity[u])
             items = rng.choice(n_m, size=k, replace=False, p=p / p.sum())
             noise = rng.normal(0, 0.8, k)

@@ -1,0 +1,111 @@
+"""The whole daily DAG on the real local services, run twice for the same ds.
+
+Expected values are computed here from the raw sample files with plain Python,
+independently of the Spark job and the dbt models.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg2
+import pytest
+from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+DS = "2026-03-01"
+AIRFLOW = str(Path(sys.executable).parent / "airflow")
+
+
+def _airflow(*args: str, log: Path) -> None:
+    with open(log, "w") as out:
+        proc = subprocess.run([AIRFLOW, *args], env=os.environ.copy(), stdout=out, stderr=subprocess.STDOUT,
+                              timeout=900)
+    if proc.returncode != 0:
+        tail = log.read_text().splitlines()[-60:]
+        pytest.fail(f"airflow {' '.join(args)} failed ({proc.returncode}); log {log}:\n" + "\n".join(tail))
+
+
+def _items(settings) -> list[dict]:
+    table = DynamoDBHook(aws_conn_id=settings.aws_conn_id).conn.Table(settings.recs_table)
+    items, kwargs = [], {}
+    while True:
+        page = table.scan(**kwargs)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return sorted(items, key=lambda i: int(i["user_id"]))
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _expected_from_raw(sample: Path) -> dict:
+    ml = sample / "movielens"
+    users = {int(line.split("::")[0]) for line in (ml / "users.dat").read_text("latin-1").splitlines()}
+    movie_genres = {int(f[0]): f[2].split("|") for f in
+                    (line.split("::") for line in (ml / "movies.dat").read_text("latin-1").splitlines())}
+    latest: dict[tuple[int, int], int] = {}
+    for line in (ml / "ratings.dat").read_text("latin-1").splitlines():
+        f = line.split("::")
+        if len(f) != 4 or not all(x.isdigit() for x in f) or not 1 <= int(f[2]) <= 5:
+            continue
+        u, m = int(f[0]), int(f[1])
+        if u in users and m in movie_genres:
+            latest[(u, m)] = max(latest.get((u, m), 0), int(f[3]))
+    rated: dict[int, set] = {}
+    for u, m in latest:
+        rated.setdefault(u, set()).add(m)
+    genres = {g for m in {m for _, m in latest} for g in movie_genres[m]}
+    return {"users": users, "movies": len(movie_genres), "ratings": len(latest), "rated": rated,
+            "genres_rated": len(genres)}
+
+
+@pytest.fixture(scope="module")
+def two_runs(local_stack, tmp_path_factory):
+    logs = tmp_path_factory.mktemp("airflow-logs")
+    _airflow("db", "migrate", log=logs / "migrate.log")
+    _airflow("dags", "test", "recsys_daily", DS, log=logs / "run1.log")
+    first = _items(local_stack)
+    _airflow("dags", "test", "recsys_daily", DS, log=logs / "run2.log")
+    return first, _items(local_stack)
+
+
+def test_every_user_gets_ten_unrated_movies_and_five_books(local_stack, two_runs):
+    items, _ = two_runs
+    expected = _expected_from_raw(local_stack.sample_dir)
+    assert {int(i["user_id"]) for i in items} == expected["users"]
+    for item in items:
+        movies = [int(m["movie_id"]) for m in item["movies"]]
+        assert len(set(movies)) == 10, item["user_id"]
+        assert not set(movies) & expected["rated"].get(int(item["user_id"]), set()), item["user_id"]
+        assert len({int(b["book_id"]) for b in item["books"]}) == 5
+        assert all(b["title"] and b["authors"] for b in item["books"])
+        assert item["ds"] == DS and item["model_run_id"] == f"lightfm-{DS}"
+
+
+def test_rerunning_the_same_ds_leaves_items_unchanged(two_runs):
+    first, second = two_runs
+    assert len(first) == len(second)
+    assert first == second
+
+
+def test_marts_hold_the_expected_row_counts(local_stack, two_runs):
+    expected = _expected_from_raw(local_stack.sample_dir)
+    s = local_stack
+    conn = psycopg2.connect(host=s.pg_host, port=s.pg_port, user=s.pg_user, password=s.pg_password,
+                            dbname=s.pg_database)
+    with conn.cursor() as cur:
+        def count(sql: str) -> int:
+            cur.execute(sql)
+            return cur.fetchone()[0]
+
+        assert count("select count(*) from marts.mart_training__user_features") == len(expected["users"])
+        assert count("select count(*) from marts.mart_training__item_features") == expected["movies"]
+        assert count("select count(*) from marts.mart_training__interactions") == expected["ratings"]
+        assert count("select count(*) from marts.mart_genre_popularity") == expected["genres_rated"]
+        assert count(f"select sum(n_ratings) from marts.mart_genre_popularity") >= expected["ratings"]
+        # rerunning replaced the ds partition instead of appending to it
+        assert count(f"select count(*) from raw.ratings where ds = '{DS}'") == expected["ratings"]
+        assert count(f"select count(*) from raw.quarantine where ds = '{DS}'") == 4
+    conn.close()
