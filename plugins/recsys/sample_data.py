@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recsys.catalog import AGE_BUCKETS, BOOK_GENRES, BOOK_NOISE_TAGS, MOVIE_GENRES, OCCUPATIONS
+from spark.cleaning.vocabulary import AGE_BUCKETS, BOOK_GENRES, BOOK_NOISE_TAGS, MOVIE_GENRES, OCCUPATIONS
 
 log = logging.getLogger(__name__)
 

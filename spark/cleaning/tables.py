@@ -10,27 +10,8 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from spark.cleaning.rules import not_int, not_number, split_valid, zip_region
-
-# Kept in sync with plugins/recsys/catalog.py (the job must run on Glue without it).
-MOVIE_GENRES = (
-    "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary",
-    "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi",
-    "Thriller", "War", "Western",
-)
-AGE_BUCKETS = {1: "Under 18", 18: "18-24", 25: "25-34", 35: "35-44", 45: "45-49", 50: "50-55", 56: "56+"}
-N_OCCUPATIONS = 21
-BOOK_GENRES = (
-    "fantasy", "science-fiction", "romance", "mystery", "thriller", "horror", "crime",
-    "historical-fiction", "non-fiction", "young-adult", "classics", "childrens", "comics",
-    "humor", "biography", "history", "war", "westerns", "adventure", "music", "poetry",
-    "contemporary", "paranormal", "dystopian",
-)
-BOOK_GENRE_ALIASES = {
-    "sci-fi": "science-fiction", "scifi": "science-fiction", "ya": "young-adult",
-    "nonfiction": "non-fiction", "children": "childrens", "graphic-novels": "comics",
-    "historical": "historical-fiction", "mystery-thriller": "mystery", "classic": "classics",
-}
-MAX_BOOK_GENRES = 5
+from spark.cleaning.vocabulary import (AGE_BUCKETS, BOOK_GENRE_ALIASES, BOOK_GENRES, MAX_BOOK_GENRES,
+                                       MOVIE_GENRES, OCCUPATIONS)
 
 
 def _fields(line_col: str = "line", sep: str = "::"):
@@ -39,6 +20,15 @@ def _fields(line_col: str = "line", sep: str = "::"):
 
 def _quarantine(rejected: DataFrame, source_file: str, raw: F.Column) -> DataFrame:
     return rejected.select(F.lit(source_file).alias("source_file"), raw.alias("raw_line"), "reason")
+
+
+def _split_duplicate_keys(df: DataFrame, key: str, source_file: str,
+                         raw: F.Column) -> tuple[DataFrame, DataFrame]:
+    """Rows whose ``key`` occurs once, and every copy of a repeated key as quarantine."""
+    counted = df.withColumn("_n", F.count("*").over(Window.partitionBy(key)))
+    repeated = counted.where("_n > 1").select(F.lit(source_file).alias("source_file"), raw.alias("raw_line"),
+                                              F.lit(f"duplicate {key}").alias("reason"))
+    return counted.where("_n = 1").drop("_n"), repeated
 
 
 def clean_users(lines: DataFrame) -> tuple[DataFrame, DataFrame]:
@@ -50,7 +40,7 @@ def clean_users(lines: DataFrame) -> tuple[DataFrame, DataFrame]:
         ("user_id is not an integer", not_int(uid)),
         ("gender is not M or F", ~gender.isin("M", "F")),
         ("age is not a MovieLens age code", ~age.isin(*[str(a) for a in AGE_BUCKETS])),
-        ("occupation is not a code 0-20", not_int(occ) | ~occ.cast("int").between(0, N_OCCUPATIONS - 1)),
+        ("occupation is not a code 0-20", not_int(occ) | ~occ.cast("int").between(0, len(OCCUPATIONS) - 1)),
         ("zip code is empty", zip_code == ""),
     ]
     valid, rejected = split_valid(f, rules)
@@ -60,14 +50,9 @@ def clean_users(lines: DataFrame) -> tuple[DataFrame, DataFrame]:
         bucket[age.cast("int")].alias("age_bucket"), occ.cast("int").alias("occupation"),
         zip_code.alias("zip_code"), zip_region(zip_code).alias("zip_region"),
     )
-    dupes = Window.partitionBy("user_id")
-    users = users.withColumn("_n", F.count("*").over(dupes))
-    dup_rows = users.where("_n > 1")
-    return users.where("_n = 1").drop("_n"), _quarantine(rejected, "users.dat", F.col("line")).unionByName(
-        dup_rows.select(F.lit("users.dat").alias("source_file"),
-                        F.concat_ws("::", *[F.col(c).cast("string") for c in
-                                            ("user_id", "gender", "age", "occupation", "zip_code")]).alias("raw_line"),
-                        F.lit("duplicate user_id").alias("reason")))
+    raw = F.concat_ws("::", *[F.col(c).cast("string") for c in ("user_id", "gender", "age", "occupation", "zip_code")])
+    users, dupes = _split_duplicate_keys(users, "user_id", "users.dat", raw)
+    return users, _quarantine(rejected, "users.dat", F.col("line")).unionByName(dupes)
 
 
 def clean_movies(lines: DataFrame) -> tuple[DataFrame, DataFrame, DataFrame]:
@@ -90,13 +75,9 @@ def clean_movies(lines: DataFrame) -> tuple[DataFrame, DataFrame, DataFrame]:
         F.when(year != "", year.cast("int")).alias("release_year"),
         F.array_sort(F.array_distinct(genres)).alias("genres"),
     )
-    dupes = Window.partitionBy("movie_id")
-    movies = movies.withColumn("_n", F.count("*").over(dupes))
-    quarantine = _quarantine(rejected, "movies.dat", F.col("line")).unionByName(
-        movies.where("_n > 1").select(F.lit("movies.dat").alias("source_file"),
-                                      F.concat_ws("::", F.col("movie_id").cast("string"), "title").alias("raw_line"),
-                                      F.lit("duplicate movie_id").alias("reason")))
-    movies = movies.where("_n = 1").drop("_n")
+    movies, dupes = _split_duplicate_keys(movies, "movie_id", "movies.dat",
+                                          F.concat_ws("::", F.col("movie_id").cast("string"), "title"))
+    quarantine = _quarantine(rejected, "movies.dat", F.col("line")).unionByName(dupes)
     movie_genres = movies.select("movie_id", F.explode("genres").alias("genre"))
     return movies, movie_genres, quarantine
 
@@ -162,13 +143,9 @@ def clean_books(rows: DataFrame) -> tuple[DataFrame, DataFrame]:
         F.col("average_rating").cast("double").alias("average_rating"),
         F.col("ratings_count").cast("int").alias("ratings_count"),
     )
-    dupes = Window.partitionBy("book_id")
-    books = books.withColumn("_n", F.count("*").over(dupes))
-    quarantine = _quarantine(rejected, "books.csv", F.col("_raw")).unionByName(
-        books.where("_n > 1").select(F.lit("books.csv").alias("source_file"),
-                                     F.concat_ws(",", F.col("book_id").cast("string"), "title").alias("raw_line"),
-                                     F.lit("duplicate book_id").alias("reason")))
-    return books.where("_n = 1").drop("_n"), quarantine
+    books, dupes = _split_duplicate_keys(books, "book_id", "books.csv",
+                                         F.concat_ws(",", F.col("book_id").cast("string"), "title"))
+    return books, _quarantine(rejected, "books.csv", F.col("_raw")).unionByName(dupes)
 
 
 def clean_tags(rows: DataFrame) -> tuple[DataFrame, DataFrame]:

@@ -6,7 +6,7 @@ import hashlib
 
 import numpy as np
 
-from recsys.catalog import AGE_BUCKETS, BOOK_NOISE_TAGS, MOVIE_GENRES
+from spark.cleaning.vocabulary import AGE_BUCKETS, BOOK_NOISE_TAGS, MOVIE_GENRES
 from recsys.sample_data import generate_sample
 
 

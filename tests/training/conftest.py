@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from recsys.catalog import AGE_BUCKETS, OCCUPATIONS
+from spark.cleaning.vocabulary import AGE_BUCKETS, OCCUPATIONS
 from recsys.sample_data import generate_sample
 from training.data import TrainingData
 

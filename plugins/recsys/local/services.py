@@ -96,6 +96,16 @@ def _pg_data_dir(settings: Settings) -> Path:
     return settings.state_dir / "pgdata"
 
 
+def _pgserver_commands(settings: Settings):
+    """pgserver's initdb/pg_ctl wrappers (its import wants a private XDG_RUNTIME_DIR)."""
+    run_dir = settings.state_dir / "run"
+    run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(run_dir))
+    from pgserver import _commands
+
+    return _commands
+
+
 def _pg_run_as() -> dict:
     """pg binaries must not run as root: run them as a dedicated system user."""
     if os.geteuid() != 0:
@@ -125,8 +135,7 @@ def start_postgres(settings: Settings) -> None:
     if not settings.pg_embedded:
         _wait_for(lambda: pg_healthy(settings), f"PostgreSQL at {settings.pg_host}:{settings.pg_port}", 10)
         return
-    from pgserver import _commands as pg
-
+    pg = _pgserver_commands(settings)
     data_dir = _pg_data_dir(settings)
     run_as = _pg_run_as()
     if not (data_dir / "PG_VERSION").exists():
@@ -172,8 +181,7 @@ def stop_postgres(settings: Settings) -> None:
     data_dir = _pg_data_dir(settings)
     if not settings.pg_embedded or not (data_dir / "postmaster.pid").exists():
         return
-    from pgserver import _commands as pg
-
+    pg = _pgserver_commands(settings)
     pg.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, timeout=60, **_pg_run_as())
     log.info("PostgreSQL stopped")
 
@@ -183,7 +191,6 @@ def stop_postgres(settings: Settings) -> None:
 def up(settings: Settings) -> None:
     """Start every local service and wait until each is healthy."""
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    (settings.state_dir / "run").mkdir(mode=0o700, exist_ok=True)  # XDG_RUNTIME_DIR must be private
     start_moto(settings)
     start_postgres(settings)
 

@@ -1,4 +1,7 @@
-"""Vocabularies shared by the sample generator, the cleaning job and the tests."""
+"""Vocabularies of the sources: shared by the cleaning job, the sample generator and the tests.
+
+Plain Python (no pyspark) so it ships to Glue with the job and imports anywhere.
+"""
 from __future__ import annotations
 
 # MovieLens 1M genre list, in its documented order.
@@ -11,7 +14,7 @@ MOVIE_GENRES = (
 # MovieLens 1M age codes -> bucket labels (README of ml-1m).
 AGE_BUCKETS = {1: "Under 18", 18: "18-24", 25: "25-34", 35: "35-44", 45: "45-49", 50: "50-55", 56: "56+"}
 
-# MovieLens 1M occupation codes.
+# MovieLens 1M occupation codes (index = code).
 OCCUPATIONS = (
     "other", "academic/educator", "artist", "clerical/admin", "college/grad student",
     "customer service", "doctor/health care", "executive/managerial", "farmer", "homemaker",
@@ -39,3 +42,6 @@ BOOK_NOISE_TAGS = (
     "to-read", "currently-reading", "owned", "favorites", "books-i-own", "kindle",
     "library", "ebook", "default", "wish-list", "re-read", "audiobook",
 )
+
+# A book keeps at most this many genres (its most shelved).
+MAX_BOOK_GENRES = 5
