@@ -38,6 +38,7 @@ DBT_DIR = settings.dbt_project_dir
     schedule="@daily",
     start_date=datetime(2026, 1, 1),
     catchup=False,
+    is_paused_upon_creation=False,  # a daily refresh: live as soon as the scheduler sees it
     max_active_runs=1,
     default_args={"retries": 2, "retry_delay": timedelta(minutes=1), "retry_exponential_backoff": True,
                   "max_retry_delay": timedelta(minutes=15)},

@@ -17,7 +17,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install --quiet --disable-pip-version-check --upgrade pip setuptools wheel 2>&1 | grep -v "is ignored" || true
   .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt 2>&1 \
     | grep -v "is ignored" || true
-  .venv/bin/python -c "import airflow, cosmos, dbt, pyspark, lightfm, moto, pgserver" \
+  .venv/bin/python -W ignore -c "import airflow, cosmos, dbt, pyspark, lightfm, moto, pgserver" \
     || { echo "package install failed" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi

@@ -20,5 +20,6 @@ if ! airflow dags test recsys_daily "$DS" > "$RECSYS_STATE_DIR/dags-test-$DS.log
   echo "DAG run failed; full log: $RECSYS_STATE_DIR/dags-test-$DS.log" >&2
   exit 1
 fi
-grep -E "Marking task as|state=(success|failed)" "$RECSYS_STATE_DIR/dags-test-$DS.log" | tail -40 || true
+echo "==> $(grep -c '\[DAG TEST\] end task' "$RECSYS_STATE_DIR/dags-test-$DS.log") tasks ran;" \
+  "$(grep -o 'DagRun Finished: dag_id=recsys_daily.*state=[a-z]*' "$RECSYS_STATE_DIR/dags-test-$DS.log" | grep -o 'state=[a-z]*$')"
 python -m recsys.local.cli summary --ds "$DS"

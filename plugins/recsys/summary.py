@@ -1,8 +1,8 @@
 """Print what a run produced: rows per stage, model metrics, one user's recommendations."""
 from __future__ import annotations
 
-
 from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
+from airflow.providers.postgres.hooks.postgres import PostgresHook
 
 from recsys import lake
 from recsys.aws import s3_hook
@@ -17,20 +17,12 @@ def count_items(dynamo: DynamoDBHook) -> int:
 
 
 def _warehouse_counts(settings: Settings, ds: str) -> dict[str, int]:
-    import psycopg2
-
-    conn = psycopg2.connect(host=settings.pg_host, port=settings.pg_port, user=settings.pg_user,
-                            password=settings.pg_password, dbname=settings.pg_database)
-    counts = {}
-    with conn, conn.cursor() as cur:
-        cur.execute("select table_schema || '.' || table_name from information_schema.tables "
-                    "where table_schema in ('raw', 'marts') order by 1")
-        for (table,) in cur.fetchall():
-            where = " where ds = %s" if table.startswith("raw.") else ""
-            cur.execute(f"select count(*) from {table}{where}", (ds,) if where else None)
-            counts[table] = cur.fetchone()[0]
-    conn.close()
-    return counts
+    pg = PostgresHook(postgres_conn_id=settings.warehouse_conn_id)
+    tables = [r[0] for r in pg.get_records(
+        "select table_schema || '.' || table_name from information_schema.tables "
+        "where table_schema in ('raw', 'marts') order by 1")]
+    return {t: pg.get_first(f"select count(*) from {t}" + (" where ds = %s" if t.startswith("raw.") else ""),
+                            parameters=(ds,) if t.startswith("raw.") else None)[0] for t in tables}
 
 
 def print_summary(settings: Settings, ds: str) -> None:

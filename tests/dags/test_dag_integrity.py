@@ -46,7 +46,7 @@ def test_every_task_retries_with_backoff(dagbag):
 def test_schedule_tags_and_docs(dagbag):
     dag = dagbag.dags["recsys_daily"]
     assert dag.schedule == "@daily"
-    assert dag.catchup is False
+    assert dag.catchup is False and dag.is_paused_upon_creation is False
     assert {"recsys", "lightfm"} <= set(dag.tags)
     assert "quality_gate" in dag.doc_md
 

@@ -109,3 +109,13 @@ def test_marts_hold_the_expected_row_counts(local_stack, two_runs):
         assert count(f"select count(*) from raw.ratings where ds = '{DS}'") == expected["ratings"]
         assert count(f"select count(*) from raw.quarantine where ds = '{DS}'") == 4
     conn.close()
+
+
+def test_summary_reports_every_stage(two_runs):
+    """What `make demo` prints at the end, read back from the lake, warehouse and DynamoDB."""
+    out = subprocess.run([sys.executable, "-m", "recsys.local.cli", "summary", "--ds", DS], env=os.environ.copy(),
+                         capture_output=True, text=True, check=True).stdout
+    assert "ratings" in out and "rating outside 1-5" in out
+    assert "marts.mart_genre_popularity" in out
+    assert f"model run lightfm-{DS}" in out and "popularity" in out
+    assert out.count("\n  movie ") == 10 and out.count("\n  book ") == 5

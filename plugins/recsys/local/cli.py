@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shlex
 import shutil
 
@@ -41,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         for key, value in env.airflow_env(settings).items():
             print(f"export {key}={shlex.quote(value)}")
     elif args.command == "summary":
+        os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")  # before airflow is imported
         from recsys.summary import print_summary
 
         print_summary(settings, args.ds)

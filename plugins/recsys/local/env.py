@@ -11,13 +11,16 @@ from urllib.parse import quote
 
 from recsys.settings import PROJECT_ROOT, Settings
 
+# moto accepts any credentials; long enough that Airflow's secret masker does not warn.
+LOCAL_AWS_KEY, LOCAL_AWS_SECRET = "recsys-local", "recsys-local-secret"
+
 
 def aws_connection_uri(settings: Settings) -> str:
     """``aws_default`` as JSON: moto endpoint locally; in AWS leave it unset (IAM role)."""
     return json.dumps({
         "conn_type": "aws",
-        "login": os.environ.get("AWS_ACCESS_KEY_ID", "test"),
-        "password": os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
+        "login": os.environ.get("AWS_ACCESS_KEY_ID", LOCAL_AWS_KEY),
+        "password": os.environ.get("AWS_SECRET_ACCESS_KEY", LOCAL_AWS_SECRET),
         "extra": {"endpoint_url": settings.moto_endpoint, "region_name": settings.aws_region},
     })
 
@@ -46,8 +49,8 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "DO_NOT_TRACK": "1",
         "AIRFLOW_CONN_AWS_DEFAULT": aws_connection_uri(settings),
         "AIRFLOW_CONN_RECSYS_WAREHOUSE": warehouse_connection_uri(settings),
-        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "test"),
-        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
+        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", LOCAL_AWS_KEY),
+        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", LOCAL_AWS_SECRET),
         "AWS_DEFAULT_REGION": settings.aws_region,
         "SPARK_LOCAL_IP": "127.0.0.1",
         "OPENBLAS_NUM_THREADS": "1",
