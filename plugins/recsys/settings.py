@@ -55,7 +55,8 @@ class Settings:
 
     @property
     def sample_dir(self) -> Path:
-        return self.state_dir / "sample"
+        """Generated sample files; one folder per (scale, seed) so a new size is never stale."""
+        return self.state_dir / f"sample-scale{self.sample_scale:g}-seed{self.sample_seed}"
 
     @property
     def jars_dir(self) -> Path:

@@ -76,7 +76,6 @@ def replace_partition(pg: PostgresHook, name: str, table: pa.Table, ds: str) -> 
     table = _flatten_lists(table).combine_chunks()
     buf = io.BytesIO()
     pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False))
-    buf.seek(0)
     cols = ", ".join(f'"{c}"' for c in table.column_names)
     conn = pg.get_conn()
     try:
@@ -89,10 +88,10 @@ def replace_partition(pg: PostgresHook, name: str, table: pa.Table, ds: str) -> 
             cur.execute(f"insert into {RAW_SCHEMA}.{name} ({cols}, ds) select {cols}, %s from _load", (ds,))
             cur.execute(f"select count(*) from {RAW_SCHEMA}.{name} where ds = %s", (ds,))
             loaded = cur.fetchone()[0]
+            if loaded != table.num_rows:  # raised inside the transaction: it rolls back
+                raise RuntimeError(f"raw.{name} ds={ds}: loaded {loaded} rows, Parquet has {table.num_rows}")
     finally:
         conn.close()
-    if loaded != table.num_rows:
-        raise RuntimeError(f"raw.{name} ds={ds}: loaded {loaded} rows, Parquet has {table.num_rows}")
     return loaded
 
 
