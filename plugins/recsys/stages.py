@@ -1,26 +1,38 @@
 """One function per DAG task: build the hooks from settings and call the library code.
 
 Each is idempotent for its ``ds``: it overwrites its own outputs and nothing else.
+The DAG file imports this module, so heavy imports (provider hooks, pyarrow, Spark
+helpers, training) happen inside the functions, at run time, not at every DAG parse.
 """
 from __future__ import annotations
 
 import json
 import logging
 
-from airflow.sdk.exceptions import AirflowFailException
-from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
-from airflow.providers.postgres.hooks.postgres import PostgresHook
-
-from recsys import cleaning, ingest, lake, publish, warehouse
-from recsys.aws import ensure_bucket, s3_hook
+from recsys import lake
 from recsys.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
+def _s3(settings: Settings):
+    from recsys.aws import s3_hook
+
+    return s3_hook(settings)
+
+
+def _warehouse(settings: Settings):
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    return PostgresHook(postgres_conn_id=settings.warehouse_conn_id)
+
+
 def ingest_raw(settings: Settings, ds: str, movielens_path: str = "", goodbooks_path: str = "") -> dict:
     """Copy the sources of ``ds`` into the raw zone; return their manifests."""
-    hook = s3_hook(settings)
+    from recsys import ingest
+    from recsys.aws import ensure_bucket
+
+    hook = _s3(settings)
     ensure_bucket(hook, settings.lake_bucket)
     sources = ingest.resolve_sources(settings, movielens_path, goodbooks_path)
     return {name: ingest.ingest_source(hook, settings.lake_bucket, name, folder, ds)
@@ -29,13 +41,16 @@ def ingest_raw(settings: Settings, ds: str, movielens_path: str = "", goodbooks_
 
 def clean(settings: Settings, ds: str, max_quarantine_fraction: float) -> dict:
     """Run the Spark cleaning job for ``ds``; return row accounting per table."""
+    from recsys import cleaning
+
     return cleaning.clean(settings, ds, max_quarantine_fraction)
 
 
 def load_warehouse(settings: Settings, ds: str) -> dict:
     """Replace the ``ds`` partition of every raw warehouse table."""
-    return warehouse.load_ds(s3_hook(settings), PostgresHook(postgres_conn_id=settings.warehouse_conn_id),
-                             settings.lake_bucket, ds)
+    from recsys import warehouse
+
+    return warehouse.load_ds(_s3(settings), _warehouse(settings), settings.lake_bucket, ds)
 
 
 def train(settings: Settings, ds: str) -> dict:
@@ -45,23 +60,25 @@ def train(settings: Settings, ds: str) -> dict:
     from training.data import load_training_data
     from training.pipeline import train_and_evaluate
 
-    data = load_training_data(PostgresHook(postgres_conn_id=settings.warehouse_conn_id))
+    data = load_training_data(_warehouse(settings))
     log.info("training data: %d interactions, %d users, %d movies, %d book candidates",
              len(data.interactions), len(data.users), len(data.items), len(data.book_candidates))
     params = ModelParams()
     trained, metrics = train_and_evaluate(data, params)
     run_id = registry.model_run_id(ds)
     metrics = {"run_id": run_id, "ds": ds, "models": metrics}
-    registry.save_run(s3_hook(settings), settings.lake_bucket, run_id, trained, params.as_dict(), metrics)
+    registry.save_run(_s3(settings), settings.lake_bucket, run_id, trained, params.as_dict(), metrics)
     log.info("model run %s stored in s3://%s/%s", run_id, settings.lake_bucket, lake.model_prefix(run_id))
     return metrics
 
 
 def quality_gate(settings: Settings, run_id: str, metric: str = "ndcg@10") -> dict:
     """Fail (no retry) unless the model beats the popularity baseline on ``metric``."""
+    from airflow.sdk.exceptions import AirflowFailException
+
     from training import registry
 
-    models = registry.load_metrics(s3_hook(settings), settings.lake_bucket, run_id)["models"]
+    models = registry.load_metrics(_s3(settings), settings.lake_bucket, run_id)["models"]
     ours, baseline = models["lightfm"][metric], models["popularity"][metric]
     if not ours > baseline:
         raise AirflowFailException(
@@ -77,9 +94,9 @@ def score(settings: Settings, run_id: str, ds: str) -> dict:
     from training.data import load_training_data
     from training.pipeline import score as score_users
 
-    hook = s3_hook(settings)
+    hook = _s3(settings)
     trained = registry.load_artefacts(hook, settings.lake_bucket, run_id)
-    data = load_training_data(PostgresHook(postgres_conn_id=settings.warehouse_conn_id))
+    data = load_training_data(_warehouse(settings))
     records = score_users(trained, data)
     body = "\n".join(json.dumps(r, sort_keys=True) for r in records)
     hook.load_string(body, key=lake.recs_key(ds), bucket_name=settings.lake_bucket, replace=True)
@@ -88,9 +105,12 @@ def score(settings: Settings, run_id: str, ds: str) -> dict:
 
 def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) -> dict:
     """Write the scored recommendations of ``ds`` to DynamoDB and mark the run published."""
+    from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
+
+    from recsys import publish
     from training import registry
 
-    hook = s3_hook(settings)
+    hook = _s3(settings)
     lines = hook.read_key(lake.recs_key(ds), bucket_name=settings.lake_bucket).splitlines()
     records = [{**json.loads(line), "model_run_id": run_id, "ds": ds, "generated_at": generated_at}
                for line in lines if line]

@@ -104,7 +104,7 @@ def test_marts_hold_the_expected_row_counts(local_stack, two_runs):
         assert count("select count(*) from marts.mart_training__item_features") == expected["movies"]
         assert count("select count(*) from marts.mart_training__interactions") == expected["ratings"]
         assert count("select count(*) from marts.mart_genre_popularity") == expected["genres_rated"]
-        assert count(f"select sum(n_ratings) from marts.mart_genre_popularity") >= expected["ratings"]
+        assert count("select sum(n_ratings) from marts.mart_genre_popularity") >= expected["ratings"]
         # rerunning replaced the ds partition instead of appending to it
         assert count(f"select count(*) from raw.ratings where ds = '{DS}'") == expected["ratings"]
         assert count(f"select count(*) from raw.quarantine where ds = '{DS}'") == 4

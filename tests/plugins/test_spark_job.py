@@ -1,7 +1,6 @@
 """spark-submit gets the s3a connector pointed at the Airflow AWS connection."""
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
