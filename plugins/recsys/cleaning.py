@@ -7,6 +7,7 @@ from recsys import lake
 from recsys.aws import s3_hook
 from recsys.settings import PROJECT_ROOT, Settings
 from recsys.spark_job import read_json_part, run_spark_job
+from spark.cleaning.accounting import TableCounts
 
 log = logging.getLogger(__name__)
 
@@ -20,14 +21,13 @@ class QuarantineError(RuntimeError):
 def check_counts(counts: dict[str, dict], max_quarantine_fraction: float) -> None:
     """Fail if a table lost rows or quarantined more than the allowed fraction."""
     for table, c in counts.items():
-        out = c["rows_clean"] + c["rows_quarantined"] + c["rows_deduplicated"]
-        if out != c["rows_in"]:
-            raise RuntimeError(f"{table}: rows_in={c['rows_in']} != clean+quarantined+deduplicated={out}")
-        fraction = c["rows_quarantined"] / c["rows_in"] if c["rows_in"] else 0.0
-        if fraction > max_quarantine_fraction:
+        table_counts = TableCounts(**c)
+        table_counts.check(table)
+        if table_counts.quarantine_fraction > max_quarantine_fraction:
             raise QuarantineError(
-                f"{table}: {c['rows_quarantined']} of {c['rows_in']} rows quarantined ({fraction:.1%} > "
-                f"{max_quarantine_fraction:.1%}); top reasons: {c['top_reasons']}")
+                f"{table}: {c['rows_quarantined']} of {c['rows_in']} rows quarantined "
+                f"({table_counts.quarantine_fraction:.1%} > {max_quarantine_fraction:.1%}); "
+                f"top reasons: {c['top_reasons']}")
 
 
 def clean(settings: Settings, ds: str, max_quarantine_fraction: float = 0.05) -> dict[str, dict]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 
-class AccountingError(ValueError):
+class AccountingError(RuntimeError):
     """Rows went missing or appeared from nowhere."""
 
 
