@@ -56,6 +56,8 @@ def score(trained: TrainedModel, data: TrainingData, n_movies: int = N_MOVIES, n
     f = trained.features
     rated = f.interaction_matrix(data.interactions[["user_id", "movie_id"]]).tocsr()
     titles = data.items.set_index("movie_id")["title"]
+    book_index = books.BookIndex.build(data.items, data.book_candidates)
+    catalogue = book_index.catalogue
     records: list[dict] = []
     batch = 2048
     for start in range(0, len(f.user_ids), batch):
@@ -64,8 +66,7 @@ def score(trained: TrainedModel, data: TrainingData, n_movies: int = N_MOVIES, n
         top = evaluate.top_k(scores, n_movies, rated[rows])
         top_scores = np.take_along_axis(scores, top, axis=1)
         movie_ids = f.movie_ids[top]
-        book_rows, book_scores, catalogue = books.recommend_books(movie_ids, data.items, data.book_candidates,
-                                                                  n_books)
+        book_rows, book_scores = book_index.recommend(movie_ids, n_books)
         for i, row in enumerate(rows):
             records.append({
                 "user_id": int(f.user_ids[row]),
