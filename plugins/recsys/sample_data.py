@@ -186,7 +186,7 @@ def generate_sample(out_dir: Path, scale: float = 1.0, seed: int = 42, defects: 
     Parameters
     ----------
     out_dir : folder to write into (created).
-    scale : size multiplier; 1.0 = 1,200 users, 700 movies, 500 books, ~55k ratings.
+    scale : size multiplier; 1.0 = 1,200 users, 700 movies, 500 books, ~70k ratings.
     seed : the same seed and scale always give byte-identical files.
     defects : add a few bad rating lines for the quarantine to catch.
 
