@@ -3,8 +3,9 @@
 
 | task | what it does | writes |
 |---|---|---|
-| `ingest_raw` | copies the source files byte for byte, with sizes and sha256 | `s3://<lake>/raw/<source>/ds=<ds>/` |
-| `clean` | PySpark job (Glue-compatible): typed, validated, deduplicated; rejects with reasons | `clean/<table>/ds=<ds>/`, `quarantine/...` |
+| `ingest_raw` | downloads (checksummed, cached) or copies the datasets' files byte for byte | `s3://<lake>/raw/<dataset>/ds=<ds>/` |
+| `clean` | PySpark job, spark-submit locally or AWS Glue 5: typed, validated, deduplicated; rejects with file, line and reason | `clean/<table>/ds=<ds>/`, `quarantine/...` |
+| `register_catalog` | checks the row accounting, registers the clean tables in the Glue Data Catalog | `<catalog db>.<table>` partition ds |
 | `load_warehouse` | replaces the ds partition of the warehouse `raw` schema | `raw.*` |
 | `dbt` | cosmos task group: every model, then its tests; a failing test stops the run | `staging.*`, `intermediate.*`, `marts.*` |
 | `train` | LightFM hybrid (demographic + genre features) vs popularity on a temporal hold-out | `models/<run_id>/` |
@@ -13,9 +14,12 @@
 | `publish` | one DynamoDB item per user | the recommendations table |
 
 Every task is idempotent for its logical date: a rerun overwrites its own partition.
-Params: leave `movielens_path` / `goodbooks_path` empty for the bundled sample, or give
-folders holding MovieLens-1M (`users.dat`, `movies.dat`, `ratings.dat`) and
-goodbooks-10k (`books.csv`, `tags.csv`, `book_tags.csv`) files.
+
+Params: `dataset` (movies: `sample-movielens`, `ml-100k`, `ml-1m`, `ml-latest-small`,
+`ml-latest`, `ml-25m`, `netflix`) and `books_dataset` (`sample-goodbooks`,
+`goodbooks-10k`, `goodreads-21st-century`). Leave `dataset_uri` / `books_uri` empty
+for the official download (or the bundled sample), or give a folder, a zip, or a
+`file://`, `s3://` or `https://` URI.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 from recsys import stages
 from recsys.settings import get_settings
+from spark.cleaning.datasets import BOOK_DATASETS, MOVIE_DATASETS
 
 settings = get_settings()
 DBT_DIR = settings.dbt_project_dir
@@ -45,8 +50,12 @@ DBT_DIR = settings.dbt_project_dir
     tags=["recsys", "movielens", "goodbooks", "lightfm"],
     doc_md=__doc__,
     params={
-        "movielens_path": Param("", type="string", description="MovieLens-1M folder; empty = bundled sample"),
-        "goodbooks_path": Param("", type="string", description="goodbooks-10k folder; empty = bundled sample"),
+        "dataset": Param("sample-movielens", enum=list(MOVIE_DATASETS), description="movie ratings dataset"),
+        "dataset_uri": Param("", type="string",
+                             description="folder, zip, file://, s3:// or https:// URI; empty = official download"),
+        "books_dataset": Param("sample-goodbooks", enum=list(BOOK_DATASETS), description="book catalogue dataset"),
+        "books_uri": Param("", type="string",
+                           description="folder, zip, file://, s3:// or https:// URI; empty = official download"),
         "max_quarantine_fraction": Param(0.05, type="number", minimum=0, maximum=1,
                                          description="fail `clean` if a table quarantines more than this"),
     },
@@ -54,11 +63,28 @@ DBT_DIR = settings.dbt_project_dir
 def recsys_daily():
     @task
     def ingest_raw(ds=None, params=None) -> dict:
-        return stages.ingest_raw(settings, ds, params["movielens_path"], params["goodbooks_path"])
+        return stages.ingest_raw(settings, ds, {params["dataset"]: params["dataset_uri"],
+                                                params["books_dataset"]: params["books_uri"]})
+
+    if settings.clean_engine == "glue":
+        from recsys.glue import clean_job_operator
+
+        @task
+        def upload_glue_code() -> dict:
+            return stages.upload_glue_code(settings)
+
+        clean_step = [upload_glue_code(), clean_job_operator(settings)]
+    else:
+        @task
+        def clean(ds=None, params=None) -> dict:
+            return stages.clean(settings, ds, params["dataset"], params["books_dataset"],
+                                params["max_quarantine_fraction"])
+
+        clean_step = [clean()]
 
     @task
-    def clean(ds=None, params=None) -> dict:
-        return stages.clean(settings, ds, params["max_quarantine_fraction"])
+    def register_catalog(ds=None, params=None) -> dict:
+        return stages.register_catalog(settings, ds, params["max_quarantine_fraction"])
 
     @task
     def load_warehouse(ds=None) -> dict:
@@ -97,7 +123,7 @@ def recsys_daily():
         return stages.publish_recs(settings, model_run_id, ds, logical_date.isoformat())
 
     trained = train()
-    chain(ingest_raw(), clean(), load_warehouse(), dbt, trained)
+    chain(ingest_raw(), *clean_step, register_catalog(), load_warehouse(), dbt, trained)
     publish(score(quality_gate(trained)))
 
 

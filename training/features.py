@@ -12,8 +12,8 @@ USER_FEATURE_COLUMNS = ("gender", "age_bucket", "occupation", "zip_region")
 
 
 def user_feature_names(row) -> list[str]:
-    """Demographic features of one user, e.g. ``gender:F``, ``age_bucket:25-34``."""
-    return [f"{col}:{getattr(row, col)}" for col in USER_FEATURE_COLUMNS]
+    """Demographic features of one user, e.g. ``gender:F``, ``age_bucket:25-34``; absent ones are skipped."""
+    return [f"{col}:{getattr(row, col)}" for col in USER_FEATURE_COLUMNS if pd.notna(getattr(row, col))]
 
 
 def item_feature_names(row) -> list[str]:

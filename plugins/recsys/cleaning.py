@@ -1,41 +1,38 @@
-"""The clean stage: run the Spark cleaning job and check its row accounting."""
+"""The clean stage: run the Spark cleaning job and check the row accounting it wrote."""
 from __future__ import annotations
 
 import logging
 
 from recsys import lake
-from recsys.aws import s3_hook
 from recsys.settings import PROJECT_ROOT, Settings
 from recsys.spark_job import read_json_part, run_spark_job
-from spark.cleaning.accounting import TableCounts
+from spark.cleaning.accounting import check_counts
 
 log = logging.getLogger(__name__)
 
 CLEAN_JOB = PROJECT_ROOT / "spark" / "jobs" / "clean_sources.py"
 
 
-class QuarantineError(RuntimeError):
-    """Too many rows of a table were quarantined for the run to go on."""
+def job_arguments(lake_uri: str, ds: str, movies_dataset: str, books_dataset: str,
+                  max_quarantine_fraction: float) -> list[str]:
+    """The clean job's command-line arguments (the same for spark-submit and Glue)."""
+    return ["--lake", lake_uri, "--ds", ds, "--movies-dataset", movies_dataset, "--books-dataset", books_dataset,
+            "--max-quarantine-fraction", str(max_quarantine_fraction)]
 
 
-def check_counts(counts: dict[str, dict], max_quarantine_fraction: float) -> None:
-    """Fail if a table lost rows or quarantined more than the allowed fraction."""
-    for table, c in counts.items():
-        table_counts = TableCounts(**c)
-        table_counts.check(table)
-        if table_counts.quarantine_fraction > max_quarantine_fraction:
-            raise QuarantineError(
-                f"{table}: {c['rows_quarantined']} of {c['rows_in']} rows quarantined "
-                f"({table_counts.quarantine_fraction:.1%} > {max_quarantine_fraction:.1%}); "
-                f"top reasons: {c['top_reasons']}")
-
-
-def clean(settings: Settings, ds: str, max_quarantine_fraction: float = 0.05) -> dict[str, dict]:
-    """Clean the raw files of ``ds`` into ``clean/`` and ``quarantine/``; return row counts per table."""
-    run_spark_job(settings, CLEAN_JOB, ["--lake", f"s3a://{settings.lake_bucket}", "--ds", ds])
-    counts = read_json_part(s3_hook(settings), settings.lake_bucket, lake.clean_manifest_prefix(ds))["tables"]
-    for table, c in counts.items():
-        log.info("%-10s in=%-7d clean=%-7d quarantined=%-5d deduplicated=%-5d %s", table, c["rows_in"],
+def check_manifest(hook, bucket: str, ds: str, max_quarantine_fraction: float) -> dict:
+    """Read the job's manifest for ``ds``, log each table's counts and enforce them."""
+    manifest = read_json_part(hook, bucket, lake.clean_manifest_prefix(ds))
+    for table, c in manifest["tables"].items():
+        log.info("%-10s in=%-8d clean=%-8d quarantined=%-6d deduplicated=%-6d %s", table, c["rows_in"],
                  c["rows_clean"], c["rows_quarantined"], c["rows_deduplicated"], c["top_reasons"] or "")
-    check_counts(counts, max_quarantine_fraction)
-    return counts
+    check_counts(manifest["tables"], max_quarantine_fraction)
+    return manifest
+
+
+def clean(settings: Settings, hook, ds: str, movies_dataset: str, books_dataset: str,
+          max_quarantine_fraction: float = 0.05) -> dict:
+    """Clean the raw files of ``ds`` with spark-submit; return the job's manifest."""
+    run_spark_job(settings, CLEAN_JOB, job_arguments(f"s3a://{settings.lake_bucket}", ds, movies_dataset,
+                                                     books_dataset, max_quarantine_fraction))
+    return check_manifest(hook, settings.lake_bucket, ds, max_quarantine_fraction)

@@ -1,72 +1,57 @@
-"""Ingest: copy source files into ``raw/<source>/ds=<ds>/`` byte for byte, with a manifest."""
+"""Ingest: copy a dataset's files into ``raw/<dataset>/ds=<ds>/`` byte for byte, with a manifest."""
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-from pathlib import Path
 
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
 from recsys import lake
-from recsys.sample_data import GOODBOOKS_FILES, MOVIELENS_FILES, generate_sample
+from recsys.sample_data import generate_sample
 from recsys.settings import Settings
+from recsys.sources import Fetched, dataset_files, digests, fetch_official, fetch_uri
+from spark.cleaning.datasets import MOVIES, DatasetSpec
 
 log = logging.getLogger(__name__)
 
-SOURCE_FILES = {"movielens": MOVIELENS_FILES, "goodbooks": GOODBOOKS_FILES}
 
-
-class SourceError(ValueError):
-    """A source folder is missing or lacks one of its files."""
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def resolve_sources(settings: Settings, movielens_path: str = "", goodbooks_path: str = "") -> dict[str, Path]:
-    """Folders to ingest: the given paths, or the bundled sample (generated if absent)."""
-    sample = settings.sample_dir
-    if not (movielens_path and goodbooks_path):
-        marker = sample / "goodbooks" / "book_tags.csv"
-        if not marker.exists():
+def fetch(settings: Settings, spec: DatasetSpec, uri: str = "", s3_hook: S3Hook | None = None) -> Fetched:
+    """Local files of ``spec``: the bundled sample, the given ``uri``, or the official download."""
+    if uri:
+        return fetch_uri(spec, uri, settings.cache_dir, s3_hook)
+    if spec.name.startswith("sample-"):
+        sample = settings.sample_dir
+        if not (sample / "goodbooks" / "book_tags.csv").exists():
             generate_sample(sample, scale=settings.sample_scale, seed=settings.sample_seed)
-    sources = {
-        "movielens": Path(movielens_path) if movielens_path else sample / "movielens",
-        "goodbooks": Path(goodbooks_path) if goodbooks_path else sample / "goodbooks",
-    }
-    for source, folder in sources.items():
-        missing = [f for f in SOURCE_FILES[source] if not (folder / f).is_file()]
-        if missing:
-            raise SourceError(f"{source}: {folder} lacks {', '.join(missing)}")
-    return sources
+        folder = sample / ("movielens" if spec.domain == MOVIES else "goodbooks")
+        return Fetched(folder, {"sample": str(folder), "scale": settings.sample_scale, "seed": settings.sample_seed})
+    return fetch_official(spec, settings.cache_dir)
 
 
-def ingest_source(hook: S3Hook, bucket: str, source: str, folder: Path, ds: str) -> dict:
-    """Upload one source's files and then its manifest (written last: its presence means complete)."""
-    prefix = lake.raw_prefix(source, ds)
+def ingest_dataset(hook: S3Hook, bucket: str, spec: DatasetSpec, fetched: Fetched, ds: str) -> dict:
+    """Upload the dataset's files, drop stale ones, then write the manifest (last: its presence means complete)."""
+    prefix = lake.raw_prefix(spec.name, ds)
+    paths = dataset_files(spec, fetched.folder)
     files = {}
-    for i, name in enumerate(SOURCE_FILES[source], 1):
-        path = folder / name
-        files[name] = {"bytes": path.stat().st_size, "sha256": sha256(path)}
-        log.info("[%s %d/%d] uploading %s (%d bytes) to s3://%s/%s%s", source, i, len(SOURCE_FILES[source]),
-                 path, files[name]["bytes"], bucket, prefix, name)
-        hook.load_file(str(path), key=prefix + name, bucket_name=bucket, replace=True)
-        head = hook.head_object(key=prefix + name, bucket_name=bucket)
-        if head["ContentLength"] != files[name]["bytes"]:
-            raise IOError(f"s3://{bucket}/{prefix}{name}: uploaded {head['ContentLength']} bytes, "
-                          f"expected {files[name]['bytes']}")
-    manifest = {"source": source, "ds": ds, "origin": str(folder), "files": files}
-    hook.load_string(json.dumps(manifest, indent=2), key=prefix + lake.RAW_MANIFEST, bucket_name=bucket,
-                     replace=True)
+    for i, path in enumerate(paths, 1):
+        size = path.stat().st_size
+        files[path.name] = {"bytes": size, "sha256": digests(path)["sha256"]}
+        log.info("[%s %d/%d] uploading %s (%d bytes) to s3://%s/%s%s", spec.name, i, len(paths), path, size,
+                 bucket, prefix, path.name)
+        hook.load_file(str(path), key=prefix + path.name, bucket_name=bucket, replace=True)
+        head = hook.head_object(key=prefix + path.name, bucket_name=bucket)
+        if head["ContentLength"] != size:
+            raise IOError(f"s3://{bucket}/{prefix}{path.name}: uploaded {head['ContentLength']} bytes, expected {size}")
+    stale = [k for k in hook.list_keys(bucket_name=bucket, prefix=prefix) or []
+             if k[len(prefix):] not in files and k[len(prefix):] != lake.RAW_MANIFEST]
+    if stale:
+        log.info("removing %d files of an earlier ingest of this ds: %s", len(stale), stale)
+        hook.delete_objects(bucket=bucket, keys=stale)
+    manifest = {"dataset": spec.name, "ds": ds, "origin": fetched.origin, "files": files}
+    hook.load_string(json.dumps(manifest, indent=2), key=prefix + lake.RAW_MANIFEST, bucket_name=bucket, replace=True)
     return manifest
 
 
-def read_manifest(hook: S3Hook, bucket: str, source: str, ds: str) -> dict:
-    """The manifest ``ingest_source`` wrote for ``source`` and ``ds``."""
-    return json.loads(hook.read_key(lake.raw_prefix(source, ds) + lake.RAW_MANIFEST, bucket_name=bucket))
+def read_manifest(hook: S3Hook, bucket: str, dataset: str, ds: str) -> dict:
+    """The manifest ``ingest_dataset`` wrote for ``dataset`` and ``ds``."""
+    return json.loads(hook.read_key(lake.raw_prefix(dataset, ds) + lake.RAW_MANIFEST, bucket_name=bucket))

@@ -1,7 +1,7 @@
 """Where things live in the lake bucket. Every path is keyed by ``ds``."""
 from __future__ import annotations
 
-RAW_MANIFEST = "_manifest.json"
+from spark.cleaning.datasets import RAW_MANIFEST  # noqa: F401 - shared with the Spark job
 
 
 def raw_prefix(source: str, ds: str) -> str:

@@ -45,6 +45,18 @@ class Settings:
     # Bundled sample data.
     sample_scale: float = field(default_factory=lambda: float(_env("RECSYS_SAMPLE_SCALE", "1.0")))
     sample_seed: int = field(default_factory=lambda: int(_env("RECSYS_SAMPLE_SEED", "42")))
+    # Downloaded datasets (verified archives and their files), reused across runs.
+    cache_dir: Path = field(
+        default_factory=lambda: Path(_env("RECSYS_CACHE_DIR", str(PROJECT_ROOT / ".state" / "cache"))).resolve()
+    )
+    # Where the clean job runs: "spark" (spark-submit in the worker) or "glue" (AWS Glue 5 job).
+    clean_engine: str = field(default_factory=lambda: _env("RECSYS_CLEAN_ENGINE", "spark"))
+    glue_job_name: str = field(default_factory=lambda: _env("RECSYS_GLUE_JOB_NAME", "recsys-clean-sources"))
+    glue_iam_role: str = field(default_factory=lambda: _env("RECSYS_GLUE_IAM_ROLE", "recsys-glue"))
+    glue_worker_type: str = field(default_factory=lambda: _env("RECSYS_GLUE_WORKER_TYPE", "G.1X"))
+    glue_workers: int = field(default_factory=lambda: int(_env("RECSYS_GLUE_WORKERS", "2")))
+    # Glue Data Catalog database the clean tables are registered in.
+    catalog_database: str = field(default_factory=lambda: _env("RECSYS_CATALOG_DATABASE", "recsys_clean"))
     # Spark.
     spark_master: str = field(default_factory=lambda: _env("RECSYS_SPARK_MASTER", "local[2]"))
     spark_driver_memory: str = field(default_factory=lambda: _env("RECSYS_SPARK_DRIVER_MEMORY", "2g"))

@@ -27,23 +27,47 @@ def _warehouse(settings: Settings):
     return PostgresHook(postgres_conn_id=settings.warehouse_conn_id)
 
 
-def ingest_raw(settings: Settings, ds: str, movielens_path: str = "", goodbooks_path: str = "") -> dict:
-    """Copy the sources of ``ds`` into the raw zone; return their manifests."""
+def ingest_raw(settings: Settings, ds: str, datasets: dict[str, str]) -> dict:
+    """Copy each dataset's files into the raw zone; ``datasets`` maps a dataset name to its URI ("" = default)."""
     from recsys import ingest
     from recsys.aws import ensure_bucket
+    from spark.cleaning.datasets import get_dataset
 
     hook = _s3(settings)
     ensure_bucket(hook, settings.lake_bucket)
-    sources = ingest.resolve_sources(settings, movielens_path, goodbooks_path)
-    return {name: ingest.ingest_source(hook, settings.lake_bucket, name, folder, ds)
-            for name, folder in sources.items()}
+    manifests = {}
+    for name, uri in datasets.items():
+        spec = get_dataset(name)
+        manifests[name] = ingest.ingest_dataset(hook, settings.lake_bucket, spec,
+                                                ingest.fetch(settings, spec, uri, hook), ds)
+    return manifests
 
 
-def clean(settings: Settings, ds: str, max_quarantine_fraction: float) -> dict:
-    """Run the Spark cleaning job for ``ds``; return row accounting per table."""
+def clean(settings: Settings, ds: str, movies_dataset: str, books_dataset: str,
+          max_quarantine_fraction: float) -> dict:
+    """Run the Spark cleaning job for ``ds`` with spark-submit; return its manifest."""
     from recsys import cleaning
 
-    return cleaning.clean(settings, ds, max_quarantine_fraction)
+    return cleaning.clean(settings, _s3(settings), ds, movies_dataset, books_dataset, max_quarantine_fraction)
+
+
+def upload_glue_code(settings: Settings) -> dict:
+    """Upload the clean job and its helpers for the Glue engine."""
+    from recsys import glue
+
+    return glue.upload_code(_s3(settings), settings.lake_bucket)
+
+
+def register_catalog(settings: Settings, ds: str, max_quarantine_fraction: float) -> dict:
+    """Check the clean job's accounting, then register the ds's clean tables in the Glue Data Catalog."""
+    from airflow.providers.amazon.aws.hooks.glue_catalog import GlueCatalogHook
+
+    from recsys import catalog, cleaning
+
+    hook = _s3(settings)
+    cleaning.check_manifest(hook, settings.lake_bucket, ds, max_quarantine_fraction)
+    return catalog.register_ds(GlueCatalogHook(aws_conn_id=settings.aws_conn_id), hook, settings.lake_bucket,
+                               settings.catalog_database, ds)
 
 
 def load_warehouse(settings: Settings, ds: str) -> dict:

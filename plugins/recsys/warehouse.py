@@ -17,12 +17,12 @@ from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.postgres.hooks.postgres import PostgresHook
 
 from recsys import lake
+from recsys.spark_job import read_json_part
 
 log = logging.getLogger(__name__)
 
 RAW_SCHEMA = "raw"
 CLEAN_TABLES = ("users", "movies", "movie_genres", "ratings", "books", "book_genres")
-QUARANTINED_TABLES = ("users", "movies", "ratings", "books", "tags", "book_tags")
 
 
 def read_parquet_prefix(hook: S3Hook, bucket: str, prefix: str) -> pa.Table:
@@ -56,9 +56,25 @@ def sql_type(arrow_type: pa.DataType) -> str:
     return "varchar(65535)"
 
 
+_INFO_SCHEMA_TYPES = {"varchar(65535)": "character varying", "timestamp": "timestamp without time zone"}
+
+
 def create_table_sql(name: str, table: pa.Table) -> str:
     cols = ", ".join(f'"{f.name}" {sql_type(f.type)}' for f in table.schema)
     return f"create table if not exists {RAW_SCHEMA}.{name} ({cols}, ds date not null)"
+
+
+def _recreate_if_schema_changed(cur, name: str, table: pa.Table) -> None:
+    """Drop ``raw.<name>`` when its columns no longer match the clean table's (the lake can reload it)."""
+    cur.execute("select column_name, data_type from information_schema.columns "
+                "where table_schema = %s and table_name = %s order by ordinal_position", (RAW_SCHEMA, name))
+    existing = [tuple(r) for r in cur.fetchall()]
+    expected = [(f.name, _INFO_SCHEMA_TYPES.get(sql_type(f.type), sql_type(f.type))) for f in table.schema]
+    expected.append(("ds", "date"))
+    if existing and existing != expected:
+        log.warning("raw.%s columns changed from %s to %s: recreating it (earlier ds partitions must be "
+                    "reloaded from the lake)", name, existing, expected)
+        cur.execute(f"drop table {RAW_SCHEMA}.{name} cascade")
 
 
 def _copy_from(cur, statement: str, data: bytes) -> None:
@@ -81,6 +97,7 @@ def replace_partition(pg: PostgresHook, name: str, table: pa.Table, ds: str) -> 
     try:
         with conn, conn.cursor() as cur:
             cur.execute(f"create schema if not exists {RAW_SCHEMA}")
+            _recreate_if_schema_changed(cur, name, table)
             cur.execute(create_table_sql(name, table))
             cur.execute(f"delete from {RAW_SCHEMA}.{name} where ds = %s", (ds,))
             cur.execute(f"create temp table _load on commit drop as select {cols} from {RAW_SCHEMA}.{name} with no data")
@@ -102,9 +119,10 @@ def load_ds(s3: S3Hook, pg: PostgresHook, bucket: str, ds: str) -> dict[str, int
         table = read_parquet_prefix(s3, bucket, lake.clean_prefix(name, ds))
         loaded[name] = replace_partition(pg, name, table, ds)
         log.info("[%d/%d] raw.%s ds=%s: %d rows", i, len(CLEAN_TABLES), name, ds, loaded[name])
+    accounted = read_json_part(s3, bucket, lake.clean_manifest_prefix(ds))["tables"]
     quarantine = pa.concat_tables([
         _with_table_name(read_parquet_prefix(s3, bucket, lake.quarantine_prefix(t, ds)), t)
-        for t in QUARANTINED_TABLES], promote_options="permissive")
+        for t in accounted], promote_options="permissive")
     loaded["quarantine"] = replace_partition(pg, "quarantine", quarantine, ds)
     log.info("raw.quarantine ds=%s: %d rows", ds, loaded["quarantine"])
     return loaded

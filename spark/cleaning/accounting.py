@@ -1,4 +1,8 @@
-"""Row accounting: every input row ends up clean, quarantined or deduplicated."""
+"""Row accounting: every input row ends up clean, quarantined or deduplicated.
+
+Plain Python: the Spark job checks it before it finishes (locally and on Glue),
+and the Airflow side checks the manifest the job wrote.
+"""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -6,6 +10,10 @@ from dataclasses import asdict, dataclass, field
 
 class AccountingError(RuntimeError):
     """Rows went missing or appeared from nowhere."""
+
+
+class QuarantineError(RuntimeError):
+    """Too many rows of a table were quarantined for the run to go on."""
 
 
 @dataclass
@@ -32,3 +40,15 @@ class TableCounts:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def check_counts(counts: dict[str, dict], max_quarantine_fraction: float) -> None:
+    """Fail if a table lost rows or quarantined more than the allowed fraction of its rows."""
+    for table, c in counts.items():
+        table_counts = TableCounts(**c)
+        table_counts.check(table)
+        if table_counts.quarantine_fraction > max_quarantine_fraction:
+            raise QuarantineError(
+                f"{table}: {c['rows_quarantined']} of {c['rows_in']} rows quarantined "
+                f"({table_counts.quarantine_fraction:.1%} > {max_quarantine_fraction:.1%}); "
+                f"top reasons: {c['top_reasons']}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-Rule = tuple[str, Column]
+Rule = tuple["str | Column", Column]
 
 INT = r"^\s*-?\d+\s*$"
 NUMBER = r"^\s*-?\d+(\.\d+)?\s*$"
@@ -17,8 +17,8 @@ US_ZIP = r"^\d{5}(-\d{4})?$"
 
 def first_failure(rules: list[Rule]) -> Column:
     """Column holding the reason of the first failing rule, or null for a valid row."""
-    return F.coalesce(*[F.when(F.coalesce(cond, F.lit(True)), F.lit(reason)) for reason, cond in rules],
-                      F.lit(None).cast("string"))
+    return F.coalesce(*[F.when(F.coalesce(cond, F.lit(True)), reason if isinstance(reason, Column) else F.lit(reason))
+                        for reason, cond in rules], F.lit(None).cast("string"))
 
 
 def split_valid(df: DataFrame, rules: list[Rule]) -> tuple[DataFrame, DataFrame]:
@@ -27,6 +27,11 @@ def split_valid(df: DataFrame, rules: list[Rule]) -> tuple[DataFrame, DataFrame]
     valid = tagged.where(F.col("_reason").isNull()).drop("_reason")
     rejected = tagged.where(F.col("_reason").isNotNull()).withColumnRenamed("_reason", "reason")
     return valid, rejected
+
+
+def numeric_id(c: Column) -> Column:
+    """An id with quotes, spaces and stray letters stripped (``"u42"`` -> ``42``), as a string."""
+    return F.regexp_replace(c, r"[\s\"'A-Za-z]", "")
 
 
 def not_int(c: Column) -> Column:

@@ -1,194 +1,244 @@
-"""One function per source table: raw DataFrame in, (clean, quarantine) out.
+"""Canonical tables from parsed source rows: types, the rules every source shares, deduplication.
 
-Inputs are DataFrames of raw text so the functions are testable without files.
-MovieLens ``.dat`` inputs have one string column ``line``; goodbooks CSV inputs have
-one string column per CSV header field plus ``_corrupt_record``.
+Inputs are the "parsed" frames of :mod:`spark.cleaning.formats` (strings under
+canonical names plus ``source_file``, ``line_number``, ``raw_line`` and
+``_format_error``). Every function returns the clean rows and the quarantine
+(``source_file``, ``line_number``, ``raw_line``, ``reason``); a row is in exactly
+one of them, or counted as deduplicated.
 """
 from __future__ import annotations
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from spark.cleaning.rules import not_int, not_number, split_valid, zip_region
+from spark.cleaning.datasets import RatingScale
+from spark.cleaning.rules import not_int, not_number, numeric_id, split_valid, zip_region
 from spark.cleaning.vocabulary import (AGE_BUCKETS, BOOK_GENRE_ALIASES, BOOK_GENRES, MAX_BOOK_GENRES,
-                                       MOVIE_GENRES, OCCUPATIONS)
+                                       MOVIE_GENRE_ALIASES, MOVIE_GENRES, NO_GENRE, PLAUSIBLE_AGE)
+
+PROVENANCE = ("source_file", "line_number", "raw_line")
 
 
-def _fields(line_col: str = "line", sep: str = "::"):
-    return F.split(F.col(line_col), sep, -1)
+def _format_rule() -> tuple[Column, Column]:
+    return F.col("_format_error"), F.col("_format_error").isNotNull()
 
 
-def _quarantine(rejected: DataFrame, source_file: str, raw: F.Column) -> DataFrame:
-    return rejected.select(F.lit(source_file).alias("source_file"), raw.alias("raw_line"), "reason")
+def quarantine_rows(rejected: DataFrame) -> DataFrame:
+    """The quarantine shape: where the row came from and why it was rejected."""
+    return rejected.select(*PROVENANCE, "reason")
 
 
-def _split_duplicate_keys(df: DataFrame, key: str, source_file: str,
-                         raw: F.Column) -> tuple[DataFrame, DataFrame]:
-    """Rows whose ``key`` occurs once, and every copy of a repeated key as quarantine."""
-    counted = df.withColumn("_n", F.count("*").over(Window.partitionBy(key)))
-    repeated = counted.where("_n > 1").select(F.lit(source_file).alias("source_file"), raw.alias("raw_line"),
-                                              F.lit(f"duplicate {key}").alias("reason"))
-    return counted.where("_n = 1").drop("_n"), repeated
+def _split_duplicate_keys(df: DataFrame, keys: list[str]) -> tuple[DataFrame, DataFrame]:
+    """Rows whose key occurs once, and every copy of a repeated key as quarantine."""
+    counted = df.withColumn("_n", F.count("*").over(Window.partitionBy(*keys)))
+    repeated = counted.where("_n > 1").withColumn("reason", F.lit(f"duplicate {', '.join(keys)}"))
+    return counted.where("_n = 1").drop("_n"), quarantine_rows(repeated)
 
 
-def clean_users(lines: DataFrame) -> tuple[DataFrame, DataFrame]:
-    """users.dat -> users(user_id, gender, age, age_bucket, occupation, zip_code, zip_region)."""
-    f = lines.withColumn("f", _fields())
-    uid, gender, age, occ, zip_code = (F.trim(F.col("f")[i]) for i in range(5))
-    rules = [
-        ("wrong number of fields", F.size("f") != 5),
+def age_bucket(age: Column) -> Column:
+    """The MovieLens-1M bucket of an exact age (buckets start at the age codes)."""
+    codes = sorted(AGE_BUCKETS)
+    bucket = F.lit(AGE_BUCKETS[codes[0]])
+    for code in codes[1:]:
+        bucket = F.when(age >= code, F.lit(AGE_BUCKETS[code])).otherwise(bucket)
+    return F.when(age.isNotNull(), bucket)
+
+
+def clean_users(parsed: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """-> users(user_id, gender, age, age_bucket, occupation, zip_code, zip_region).
+
+    ``age`` is the exact age where the source has one (ML-100K) and null where it
+    only has a bucket (ML-1M); ``age_bucket`` is always set.
+    """
+    uid, gender, age = numeric_id(F.col("user_id")), F.upper(F.col("gender")), F.col("age")
+    low, high = PLAUSIBLE_AGE
+    valid, rejected = split_valid(parsed, [
+        _format_rule(),
         ("user_id is not an integer", not_int(uid)),
         ("gender is not M or F", ~gender.isin("M", "F")),
-        ("age is not a MovieLens age code", ~age.isin(*[str(a) for a in AGE_BUCKETS])),
-        ("occupation is not a code 0-20", not_int(occ) | ~occ.cast("int").between(0, len(OCCUPATIONS) - 1)),
-        ("zip code is empty", zip_code == ""),
-    ]
-    valid, rejected = split_valid(f, rules)
-    bucket = F.create_map(*[x for code, label in AGE_BUCKETS.items() for x in (F.lit(code), F.lit(label))])
-    users = valid.select(
-        uid.cast("int").alias("user_id"), gender.alias("gender"), age.cast("int").alias("age"),
-        bucket[age.cast("int")].alias("age_bucket"), occ.cast("int").alias("occupation"),
-        zip_code.alias("zip_code"), zip_region(zip_code).alias("zip_region"),
-    )
-    raw = F.concat_ws("::", *[F.col(c).cast("string") for c in ("user_id", "gender", "age", "occupation", "zip_code")])
-    users, dupes = _split_duplicate_keys(users, "user_id", "users.dat", raw)
-    return users, _quarantine(rejected, "users.dat", F.col("line")).unionByName(dupes)
+        ("age is not an integer", age.isNotNull() & not_int(age)),
+        (f"age outside {low}-{high}", age.isNotNull() & ~age.cast("int").between(low, high)),
+        ("age is missing", age.isNull() & F.col("age_bucket").isNull()),
+        ("occupation is missing", F.coalesce(F.col("occupation"), F.lit("")) == ""),
+        ("zip code is empty", F.col("zip_code") == ""),
+    ])
+    typed = valid.select(
+        *PROVENANCE, uid.cast("int").alias("user_id"), gender.alias("gender"), age.cast("int").alias("age"),
+        F.coalesce(F.col("age_bucket"), age_bucket(age.cast("int"))).alias("age_bucket"), "occupation",
+        "zip_code", zip_region(F.col("zip_code")).alias("zip_region"))
+    users, dupes = _split_duplicate_keys(typed, ["user_id"])
+    return users.drop(*PROVENANCE), quarantine_rows(rejected).unionByName(dupes)
 
 
-def clean_movies(lines: DataFrame) -> tuple[DataFrame, DataFrame, DataFrame]:
-    """movies.dat -> movies(movie_id, title, release_year, genres) and movie_genres(movie_id, genre)."""
-    f = lines.withColumn("f", _fields())
-    mid, title_year, genres_raw = (F.trim(F.col("f")[i]) for i in range(3))
-    genres = F.split(genres_raw, r"\|")
-    title = F.regexp_extract(title_year, r"^(.*\S)\s*\((\d{4})\)\s*$", 1)
-    year = F.regexp_extract(title_year, r"^(.*\S)\s*\((\d{4})\)\s*$", 2)
-    rules = [
-        ("wrong number of fields", F.size("f") != 3),
-        ("movie_id is not an integer", not_int(mid)),
-        ("title is empty", title_year == ""),
-        ("unknown genre", ~F.forall(genres, lambda g: g.isin(*MOVIE_GENRES))),
-    ]
-    valid, rejected = split_valid(f, rules)
-    movies = valid.select(
-        mid.cast("int").alias("movie_id"),
-        F.when(title != "", title).otherwise(title_year).alias("title"),
-        F.when(year != "", year.cast("int")).alias("release_year"),
-        F.array_sort(F.array_distinct(genres)).alias("genres"),
-    )
-    movies, dupes = _split_duplicate_keys(movies, "movie_id", "movies.dat",
-                                          F.concat_ws("::", F.col("movie_id").cast("string"), "title"))
-    quarantine = _quarantine(rejected, "movies.dat", F.col("line")).unionByName(dupes)
-    movie_genres = movies.select("movie_id", F.explode("genres").alias("genre"))
-    return movies, movie_genres, quarantine
+def users_without_demographics(ratings: DataFrame) -> DataFrame:
+    """Users of a ratings-only source: their ids, every demographic field null (absent, never invented)."""
+    return ratings.select("user_id").distinct().select(
+        "user_id", *[F.lit(None).cast(t).alias(c) for c, t in (
+            ("gender", "string"), ("age", "int"), ("age_bucket", "string"), ("occupation", "string"),
+            ("zip_code", "string"), ("zip_region", "string"))])
 
 
-def clean_ratings(lines: DataFrame, users: DataFrame, movies: DataFrame,
-                  not_after_unix: int) -> tuple[DataFrame, DataFrame, int]:
-    """ratings.dat -> ratings(user_id, movie_id, rating, rated_at).
+def _movie_genre(genre: Column) -> Column:
+    """Canonical spelling of a movie genre, or null when unknown."""
+    names = {g.lower(): g for g in MOVIE_GENRES} | MOVIE_GENRE_ALIASES
+    return F.create_map(*[F.lit(x) for pair in names.items() for x in pair])[F.lower(F.trim(genre))]
 
-    Re-ratings of the same movie by the same user keep the latest; the number of
-    rows dropped that way is returned so the accounting balances.
+
+def clean_movies(parsed: DataFrame) -> tuple[DataFrame, DataFrame, DataFrame]:
+    """-> movies(movie_id, title, release_year, genres) and movie_genres(movie_id, genre).
+
+    Titles lose their "(year)" suffix, which becomes ``release_year`` when the
+    source has no year column; genre names are mapped to one spelling.
     """
-    f = lines.withColumn("f", _fields())
-    uid, mid, rating, ts = (F.trim(F.col("f")[i]) for i in range(4))
-    rules = [
-        ("wrong number of fields", F.size("f") != 4),
+    mid = numeric_id(F.col("movie_id"))
+    title_year = F.col("title")
+    title = F.regexp_extract(title_year, r"^(.*\S)\s*\((\d{4})\)\s*$", 1)
+    year = F.coalesce(F.col("year"), F.nullif(F.regexp_extract(title_year, r"^(.*\S)\s*\((\d{4})\)\s*$", 2),
+                                              F.lit("")))
+    named = F.filter(F.col("genres"), lambda g: ~F.lower(F.trim(g)).isin(*NO_GENRE))
+    valid, rejected = split_valid(parsed.withColumn("_genres", named), [
+        _format_rule(),
+        ("movie_id is not an integer", not_int(mid)),
+        ("title is empty", F.coalesce(title_year, F.lit("")) == ""),
+        ("unknown genre", ~F.forall("_genres", lambda g: _movie_genre(g).isNotNull())),
+    ])
+    typed = valid.select(
+        *PROVENANCE, mid.cast("int").alias("movie_id"),
+        F.when(title != "", title).otherwise(title_year).alias("title"),
+        year.cast("int").alias("release_year"),
+        F.array_sort(F.array_distinct(F.transform("_genres", _movie_genre))).alias("genres"))
+    movies, dupes = _split_duplicate_keys(typed, ["movie_id"])
+    movies = movies.drop(*PROVENANCE)
+    movie_genres = movies.select("movie_id", F.explode("genres").alias("genre"))
+    return movies, movie_genres, quarantine_rows(rejected).unionByName(dupes)
+
+
+def _off_scale(rating: Column, scale: RatingScale) -> Column:
+    steps = (rating - scale.low) / scale.step
+    return ~rating.between(scale.low, scale.high) | (F.abs(steps - F.round(steps)) > 1e-6)
+
+
+def clean_ratings(parsed: DataFrame, users: DataFrame | None, movies: DataFrame, not_after_unix: int,
+                  scale: RatingScale) -> tuple[DataFrame, DataFrame, int]:
+    """-> ratings(user_id, movie_id, rating, rated_at), the quarantine and the deduplicated count.
+
+    Ratings of unknown movies, and of unknown users when the source has a users
+    file (``users`` not None), are quarantined. Re-ratings of a movie by the same
+    user keep the latest (ties: the later line); the others are counted, not kept.
+    """
+    uid, mid, rating = numeric_id(F.col("user_id")), numeric_id(F.col("movie_id")), F.trim(F.col("rating"))
+    valid, rejected = split_valid(parsed, [
+        _format_rule(),
         ("user_id is not an integer", not_int(uid)),
         ("movie_id is not an integer", not_int(mid)),
-        ("rating is not an integer", not_int(rating)),
-        ("rating outside 1-5", ~rating.cast("int").between(1, 5)),
-        ("timestamp is not an integer", not_int(ts)),
-        ("timestamp in the future", ts.cast("long") > F.lit(not_after_unix)),
-    ]
-    valid, rejected = split_valid(f, rules)
-    typed = valid.select("line", uid.cast("int").alias("user_id"), mid.cast("int").alias("movie_id"),
-                         rating.cast("int").alias("rating"), ts.cast("long").alias("ts"))
-    known_users = users.select("user_id").withColumn("_u", F.lit(True))
-    known_movies = movies.select("movie_id").withColumn("_m", F.lit(True))
-    typed = typed.join(known_users, "user_id", "left").join(known_movies, "movie_id", "left")
-    ref_valid, ref_rejected = split_valid(typed, [
-        ("unknown user_id", F.col("_u").isNull()),
-        ("unknown movie_id", F.col("_m").isNull()),
+        ("rating is not a number", not_number(rating)),
+        (f"rating outside {scale.describe()}", _off_scale(rating.cast("double"), scale)),
+        ("timestamp is not valid", F.col("ts").isNull()),
+        ("timestamp in the future", F.col("ts") > F.lit(not_after_unix)),
     ])
-    latest = Window.partitionBy("user_id", "movie_id").orderBy(F.col("ts").desc(), F.col("line").desc())
+    typed = valid.select(*PROVENANCE, uid.cast("int").alias("user_id"), mid.cast("int").alias("movie_id"),
+                         rating.cast("double").alias("rating"), "ts")
+    refs = [("unknown movie_id", F.col("_m").isNull())]
+    typed = typed.join(movies.select("movie_id", F.lit(True).alias("_m")), "movie_id", "left")
+    if users is not None:
+        typed = typed.join(users.select("user_id", F.lit(True).alias("_u")), "user_id", "left")
+        refs.insert(0, ("unknown user_id", F.col("_u").isNull()))
+    ref_valid, ref_rejected = split_valid(typed, refs)
+    latest = Window.partitionBy("user_id", "movie_id").orderBy(
+        F.col("ts").desc(), F.col("source_file").desc(), F.col("line_number").desc())
     ranked = ref_valid.withColumn("_rank", F.row_number().over(latest)).cache()
     ratings = ranked.where("_rank = 1").select(
         "user_id", "movie_id", "rating", F.timestamp_seconds("ts").alias("rated_at"))
     deduplicated = ranked.where("_rank > 1").count()
-    quarantine = _quarantine(rejected, "ratings.dat", F.col("line")).unionByName(
-        _quarantine(ref_rejected, "ratings.dat", F.col("line")))
-    return ratings, quarantine, deduplicated
+    return ratings, quarantine_rows(rejected).unionByName(quarantine_rows(ref_rejected)), deduplicated
 
 
-def clean_books(rows: DataFrame) -> tuple[DataFrame, DataFrame]:
-    """books.csv -> books(book_id, goodreads_book_id, title, authors, publication_year, ...)."""
-    raw_line = F.coalesce(F.col("_corrupt_record"), F.concat_ws(",", "book_id", "goodreads_book_id", "title"))
-    rules = [
-        ("malformed CSV row", F.col("_corrupt_record").isNotNull()),
-        ("book_id is not an integer", not_int(F.col("book_id"))),
-        ("goodreads_book_id is not an integer", not_int(F.col("goodreads_book_id"))),
-        ("title is empty", F.trim(F.col("title")) == ""),
-        ("average_rating is not a number", not_number(F.col("average_rating"))
-         | ~F.col("average_rating").cast("double").between(0, 5)),
-        ("ratings_count is not an integer", not_int(F.col("ratings_count"))),
-    ]
-    valid, rejected = split_valid(rows.withColumn("_raw", raw_line), rules)
-    year = F.col("original_publication_year")
-    books = valid.select(
-        F.col("book_id").cast("int").alias("book_id"),
-        F.col("goodreads_book_id").cast("int").alias("goodreads_book_id"),
-        F.trim("title").alias("title"),
-        F.trim("authors").alias("authors"),
+def book_genre(name: Column) -> Column:
+    """Canonical genre of a shelf or genre name ("Science Fiction" -> science-fiction), or null."""
+    slug = F.regexp_replace(F.lower(F.trim(name)), r"\s+", "-")
+    alias = F.create_map(*[F.lit(x) for pair in BOOK_GENRE_ALIASES.items() for x in pair])
+    genre = F.coalesce(alias[slug], slug)
+    return F.when(genre.isin(*BOOK_GENRES), genre)
+
+
+def clean_books(parsed: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """-> books(book_id, goodreads_book_id, title, authors, publication_year, average_rating,
+    ratings_count, listed_genres); ``listed_genres`` holds the source's own genre list, if any."""
+    bid, avg, count = numeric_id(F.col("book_id")), F.col("average_rating"), F.col("ratings_count")
+    year = F.col("publication_year")
+    valid, rejected = split_valid(parsed, [
+        _format_rule(),
+        ("book_id is not an integer", not_int(bid)),
+        ("goodreads_book_id is not an integer",
+         F.col("goodreads_book_id").isNotNull() & not_int(F.col("goodreads_book_id"))),
+        ("title is empty", F.coalesce(F.trim("title"), F.lit("")) == ""),
+        ("average_rating is not a number 0-5",
+         avg.isNotNull() & (not_number(avg) | ~avg.cast("double").between(0, 5))),
+        ("ratings_count is not an integer", count.isNotNull() & not_int(count)),
+    ])
+    typed = valid.select(
+        *PROVENANCE, bid.cast("int").alias("book_id"), F.col("goodreads_book_id").cast("int").alias("goodreads_book_id"),
+        F.trim("title").alias("title"), F.trim("authors").alias("authors"),
         F.when(year.rlike(r"^-?\d+(\.0+)?$"), year.cast("double").cast("int")).alias("publication_year"),
-        F.col("average_rating").cast("double").alias("average_rating"),
-        F.col("ratings_count").cast("int").alias("ratings_count"),
-    )
-    books, dupes = _split_duplicate_keys(books, "book_id", "books.csv",
-                                         F.concat_ws(",", F.col("book_id").cast("string"), "title"))
-    return books, _quarantine(rejected, "books.csv", F.col("_raw")).unionByName(dupes)
+        avg.cast("double").alias("average_rating"), count.cast("int").alias("ratings_count"),
+        F.col("genres").alias("listed_genres"))
+    books, dupes = _split_duplicate_keys(typed, ["book_id"])
+    return books.drop(*PROVENANCE), quarantine_rows(rejected).unionByName(dupes)
 
 
-def clean_tags(rows: DataFrame) -> tuple[DataFrame, DataFrame]:
+def clean_tags(parsed: DataFrame) -> tuple[DataFrame, DataFrame]:
     """tags.csv -> tags(tag_id, tag_name) with names lower-cased and trimmed."""
-    rules = [
-        ("malformed CSV row", F.col("_corrupt_record").isNotNull()),
+    valid, rejected = split_valid(parsed, [
+        _format_rule(),
         ("tag_id is not an integer", not_int(F.col("tag_id"))),
         ("tag_name is empty", F.trim(F.col("tag_name")) == ""),
-    ]
-    valid, rejected = split_valid(rows, rules)
-    tags = valid.select(F.col("tag_id").cast("int").alias("tag_id"),
-                        F.lower(F.trim("tag_name")).alias("tag_name"))
-    raw = F.coalesce(F.col("_corrupt_record"), F.concat_ws(",", "tag_id", "tag_name"))
-    return tags, _quarantine(rejected, "tags.csv", raw)
+    ])
+    tags = valid.select(F.col("tag_id").cast("int").alias("tag_id"), F.lower(F.trim("tag_name")).alias("tag_name"))
+    return tags, quarantine_rows(rejected)
 
 
-def clean_book_tags(rows: DataFrame) -> tuple[DataFrame, DataFrame]:
+def clean_book_tags(parsed: DataFrame) -> tuple[DataFrame, DataFrame]:
     """book_tags.csv -> book_tags(goodreads_book_id, tag_id, count)."""
-    rules = [
-        ("malformed CSV row", F.col("_corrupt_record").isNotNull()),
+    valid, rejected = split_valid(parsed, [
+        _format_rule(),
         ("goodreads_book_id is not an integer", not_int(F.col("goodreads_book_id"))),
         ("tag_id is not an integer", not_int(F.col("tag_id"))),
         ("count is not a non-negative integer", not_int(F.col("count")) | (F.col("count").cast("int") < 0)),
-    ]
-    valid, rejected = split_valid(rows, rules)
+    ])
     book_tags = valid.select(*[F.col(c).cast("int").alias(c) for c in ("goodreads_book_id", "tag_id", "count")])
-    raw = F.coalesce(F.col("_corrupt_record"), F.concat_ws(",", "goodreads_book_id", "tag_id", "count"))
-    return book_tags, _quarantine(rejected, "book_tags.csv", raw)
+    return book_tags, quarantine_rows(rejected)
 
 
-def book_genres(books: DataFrame, tags: DataFrame, book_tags: DataFrame) -> DataFrame:
+def _ranked_genres(scored: DataFrame) -> DataFrame:
+    """book_genres(book_id, genre, shelf_count, genre_rank) from (book_id, genre, shelf_count, _order)."""
+    rank = Window.partitionBy("book_id").orderBy(F.col("_order"), "genre")
+    return (scored.withColumn("genre_rank", F.row_number().over(rank))
+            .where(F.col("genre_rank") <= MAX_BOOK_GENRES).drop("_order"))
+
+
+def shelf_genres(books: DataFrame, tags: DataFrame, book_tags: DataFrame) -> DataFrame:
     """Genres of each book from its shelves: genre shelves only (aliases folded), most shelved first.
 
-    Returns book_genres(book_id, genre, shelf_count, genre_rank), at most
-    ``MAX_BOOK_GENRES`` per book; noise shelves ("to-read", "owned", ...) never match.
+    Noise shelves ("to-read", "owned", ...) never match a genre.
     """
-    alias = F.create_map(*[F.lit(x) for pair in BOOK_GENRE_ALIASES.items() for x in pair])
-    genre = F.coalesce(alias[F.col("tag_name")], F.col("tag_name"))
     shelved = (book_tags.join(tags, "tag_id")
-               .withColumn("genre", genre)
-               .where(F.col("genre").isin(*BOOK_GENRES))
+               .withColumn("genre", book_genre(F.col("tag_name")))
+               .where(F.col("genre").isNotNull())
                .join(books.select("book_id", "goodreads_book_id"), "goodreads_book_id")
                .groupBy("book_id", "genre").agg(F.sum("count").alias("shelf_count")))
-    rank = Window.partitionBy("book_id").orderBy(F.col("shelf_count").desc(), "genre")
-    return (shelved.withColumn("genre_rank", F.row_number().over(rank))
-            .where(F.col("genre_rank") <= MAX_BOOK_GENRES))
+    return _ranked_genres(shelved.withColumn("_order", -F.col("shelf_count")))
+
+
+def listed_genres(books: DataFrame) -> DataFrame:
+    """Genres of each book from its own genre list, in the list's order (first = main genre)."""
+    listed = books.select("book_id", F.posexplode("listed_genres").alias("_pos", "_name"))
+    genres = (listed.withColumn("genre", book_genre(F.col("_name"))).where(F.col("genre").isNotNull())
+              .groupBy("book_id", "genre").agg(F.min("_pos").alias("_order")))
+    return _ranked_genres(genres.withColumn("shelf_count", F.lit(None).cast("long")))
+
+
+def with_genres(books: DataFrame, genres: DataFrame) -> DataFrame:
+    """Books with a ``genres`` array in rank order (empty when a book has none)."""
+    ordered = genres.groupBy("book_id").agg(F.sort_array(F.collect_list(F.struct("genre_rank", "genre"))).alias("_g"))
+    return (books.drop("listed_genres").join(ordered, "book_id", "left")
+            .withColumn("genres", F.coalesce(F.col("_g.genre"), F.array().cast("array<string>"))).drop("_g"))

@@ -1,127 +1,193 @@
-"""Clean the raw MovieLens and goodbooks files of one ``ds`` into typed Parquet.
+"""Clean the raw files of one ``ds`` into the canonical tables, with full row accounting.
 
 Runs unchanged with ``spark-submit`` (local) and as an AWS Glue 5 job: arguments
 are ``--key value`` pairs, unknown ones (Glue adds its own) are ignored, and all
 S3 settings come from the Spark/Hadoop configuration, not from this script.
 
-Reads   <lake>/raw/movielens/ds=<ds>/{users,movies,ratings}.dat   (latin-1, '::')
-        <lake>/raw/goodbooks/ds=<ds>/{books,tags,book_tags}.csv
-Writes  <lake>/clean/<table>/ds=<ds>/         users, movies, movie_genres, ratings, books, book_genres
-        <lake>/quarantine/<table>/ds=<ds>/    source_file, raw_line, reason
-        <lake>/manifests/clean/ds=<ds>/       JSON: rows in / clean / quarantined / deduplicated per table
+Reads   <lake>/raw/<dataset>/ds=<ds>/      the files listed in its _manifest.json
+Writes  <lake>/clean/<table>/ds=<ds>/      users, movies, movie_genres, ratings, books, book_genres
+        <lake>/quarantine/<table>/ds=<ds>/ source_file, line_number, raw_line, reason
+        <lake>/manifests/clean/ds=<ds>/    JSON: rows in / clean / quarantined / deduplicated per table
+Fails   when a table's rows do not balance or it quarantines more than
+        --max-quarantine-fraction of its rows (the manifest is written first).
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fnmatch
 import json
 import logging
 import sys
+import time
+from functools import reduce
+from typing import Callable
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from spark.cleaning import tables
-from spark.cleaning.accounting import TableCounts
+from spark.cleaning import formats, tables
+from spark.cleaning.accounting import TableCounts, check_counts
+from spark.cleaning.datasets import BOOKS, MOVIES, RAW_MANIFEST, DatasetSpec, get_dataset
+from spark.cleaning.readers import SourceFileError, read_lines
 
 log = logging.getLogger("clean_sources")
+
+# format -> canonical table -> (file pattern, parser)
+MOVIE_FORMATS = {
+    "ml-1m": {"users": ("users.dat", formats.ml1m_users), "movies": ("movies.dat", formats.ml1m_movies),
+              "ratings": ("ratings.dat", formats.ml1m_ratings)},
+    "ml-100k": {"users": ("u.user", formats.ml100k_users), "movies": ("u.item", formats.ml100k_movies),
+                "ratings": ("u.data", formats.ml100k_ratings)},
+    "ml-latest": {"movies": ("movies.csv", formats.ml_latest_movies),
+                  "ratings": ("ratings.csv", formats.ml_latest_ratings)},
+    "netflix": {"movies": ("movie_titles.csv", formats.netflix_movies),
+                "ratings": ("combined_data_*.txt", formats.netflix_ratings)},
+}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lake", required=True, help="lake root, e.g. s3a://recsys-lake")
     parser.add_argument("--ds", required=True, help="logical date YYYY-MM-DD")
+    parser.add_argument("--movies-dataset", default="sample-movielens")
+    parser.add_argument("--books-dataset", default="sample-goodbooks")
+    parser.add_argument("--max-quarantine-fraction", type=float, default=0.05)
     args, _unknown = parser.parse_known_args(argv)
     return args
 
 
-def read_lines(spark: SparkSession, path: str, encoding: str = "ISO-8859-1") -> DataFrame:
-    """Each line of a text file as column ``line``, decoded from ``encoding``."""
-    return (spark.read.option("encoding", encoding).option("sep", "\u0001").option("quote", "\u0000")
-            .option("header", False).schema("line string").csv(path))
-
-
-def read_csv(spark: SparkSession, path: str, columns: list[str]) -> DataFrame:
-    """A headed CSV with every column as string plus ``_corrupt_record`` for malformed rows."""
-    schema = ", ".join(f"`{c}` string" for c in columns) + ", _corrupt_record string"
-    return (spark.read.option("header", True).option("mode", "PERMISSIVE").option("escape", '"')
-            .option("columnNameOfCorruptRecord", "_corrupt_record").option("enforceSchema", False)
-            .schema(schema).csv(path).cache())
-
-
 def _top_reasons(quarantine: DataFrame) -> dict[str, int]:
-    rows = quarantine.groupBy("reason").count().orderBy(F.col("count").desc()).limit(5).collect()
+    rows = quarantine.groupBy("reason").count().orderBy(F.col("count").desc(), "reason").limit(5).collect()
     return {r["reason"]: r["count"] for r in rows}
 
 
-def run(spark: SparkSession, lake: str, ds: str) -> dict[str, dict]:
-    """Clean every table of ``ds``; return the accounting per input table."""
-    raw = f"{lake}/raw/{{source}}/ds={ds}/{{file}}"
-    not_after = int((dt.datetime.fromisoformat(ds) + dt.timedelta(days=1))
-                    .replace(tzinfo=dt.timezone.utc).timestamp())
+class CleaningRun:
+    """One run of the job: reads raw files of ``ds``, writes tables, keeps the accounting."""
 
-    def write(df: DataFrame, table: str, area: str = "clean") -> None:
-        df.write.mode("overwrite").parquet(f"{lake}/{area}/{table}/ds={ds}/")
+    def __init__(self, spark: SparkSession, lake: str, ds: str,
+                 on_table: Callable[[str, TableCounts, float], None] | None = None):
+        self.spark, self.lake, self.ds = spark, lake.rstrip("/"), ds
+        self.counts: dict[str, TableCounts] = {}
+        self.on_table = on_table
+        self._started = time.monotonic()
 
-    counts: dict[str, TableCounts] = {}
+    def raw_files(self, spec: DatasetSpec) -> list[str]:
+        """The file names the ingest manifest of ``spec`` lists for this ds."""
+        path = f"{self.lake}/raw/{spec.name}/ds={self.ds}/{RAW_MANIFEST}"
+        try:
+            text = self.spark.read.text(path, wholetext=True).first()["value"]
+        except Exception as exc:  # noqa: BLE001 - Spark raises AnalysisException for a missing path
+            raise SourceFileError(f"{path}: no ingest manifest; run ingest_raw for this ds first") from exc
+        return sorted(json.loads(text)["files"])
 
-    def account(table: str, raw_df: DataFrame, clean: DataFrame, quarantine: DataFrame, dedup: int = 0) -> None:
+    def read(self, spec: DatasetSpec, files: list[str], pattern: str) -> DataFrame:
+        """Lines of every raw file of ``spec`` matching ``pattern``, with file name and line number."""
+        names = fnmatch.filter(files, pattern)
+        if not names:
+            raise SourceFileError(f"{spec.name}: no raw file matches {pattern!r} (have {files})")
+        parts = [read_lines(self.spark, f"{self.lake}/raw/{spec.name}/ds={self.ds}/{name}", name, spec.encoding)
+                 for name in names]
+        return reduce(DataFrame.unionByName, parts)
+
+    def write(self, df: DataFrame, table: str, area: str = "clean") -> None:
+        df.write.mode("overwrite").parquet(f"{self.lake}/{area}/{table}/ds={self.ds}/")
+
+    def account(self, table: str, parsed: DataFrame, clean: DataFrame, quarantine: DataFrame,
+                deduplicated: int = 0) -> None:
+        """Write the table's quarantine and record rows in / clean / quarantined / deduplicated."""
         quarantine = quarantine.cache()
-        write(quarantine.coalesce(1), table, "quarantine")
-        counts[table] = TableCounts(rows_in=raw_df.count(), rows_clean=clean.count(),
-                                    rows_quarantined=quarantine.count(), rows_deduplicated=dedup,
-                                    top_reasons=_top_reasons(quarantine))
-        log.info("%-10s %s", table, counts[table].as_dict())
+        self.write(quarantine.coalesce(1), table, "quarantine")
+        counts = TableCounts(rows_in=parsed.count(), rows_clean=clean.count(),
+                             rows_quarantined=quarantine.count(), rows_deduplicated=deduplicated,
+                             top_reasons=_top_reasons(quarantine))
+        self.counts[table] = counts
+        elapsed, self._started = time.monotonic() - self._started, time.monotonic()
+        log.info("%-10s in=%d clean=%d quarantined=%d deduplicated=%d (%.1fs) %s", table, counts.rows_in,
+                 counts.rows_clean, counts.rows_quarantined, counts.rows_deduplicated, elapsed,
+                 counts.top_reasons or "")
+        if self.on_table:
+            self.on_table(table, counts, elapsed)
 
-    users_raw = read_lines(spark, raw.format(source="movielens", file="users.dat")).cache()
-    users, users_q = tables.clean_users(users_raw)
-    users = users.cache()
-    write(users, "users")
-    account("users", users_raw, users, users_q)
+    def movies_domain(self, spec: DatasetSpec) -> None:
+        parsers, files = MOVIE_FORMATS[spec.format], self.raw_files(spec)
 
-    movies_raw = read_lines(spark, raw.format(source="movielens", file="movies.dat")).cache()
-    movies, movie_genres, movies_q = tables.clean_movies(movies_raw)
-    movies = movies.cache()
-    write(movies, "movies")
-    write(movie_genres, "movie_genres")
-    account("movies", movies_raw, movies, movies_q)
+        def parse(table: str) -> DataFrame:
+            pattern, parser = parsers[table]
+            log.info("parsing %s %s from %s", spec.name, table, pattern)
+            return parser(self.read(spec, files, pattern)).cache()
 
-    ratings_raw = read_lines(spark, raw.format(source="movielens", file="ratings.dat")).cache()
-    ratings, ratings_q, dedup = tables.clean_ratings(ratings_raw, users, movies, not_after)
-    ratings = ratings.cache()
-    write(ratings, "ratings")
-    account("ratings", ratings_raw, ratings, ratings_q, dedup)
+        users = None
+        if "users" in parsers:
+            parsed = parse("users")
+            users, quarantine = tables.clean_users(parsed)
+            users = users.cache()
+            self.write(users, "users")
+            self.account("users", parsed, users, quarantine)
 
-    books_raw = read_csv(spark, raw.format(source="goodbooks", file="books.csv"),
-                         ["book_id", "goodreads_book_id", "best_book_id", "work_id", "books_count", "isbn",
-                          "isbn13", "authors", "original_publication_year", "original_title", "title",
-                          "language_code", "average_rating", "ratings_count", "work_ratings_count",
-                          "work_text_reviews_count", "ratings_1", "ratings_2", "ratings_3", "ratings_4",
-                          "ratings_5", "image_url", "small_image_url"])
-    tags_raw = read_csv(spark, raw.format(source="goodbooks", file="tags.csv"), ["tag_id", "tag_name"])
-    book_tags_raw = read_csv(spark, raw.format(source="goodbooks", file="book_tags.csv"),
-                             ["goodreads_book_id", "tag_id", "count"])
-    books, books_q = tables.clean_books(books_raw)
-    tags, tags_q = tables.clean_tags(tags_raw)
-    book_tags, book_tags_q = tables.clean_book_tags(book_tags_raw)
-    genres = tables.book_genres(books, tags, book_tags).cache()
-    ordered = genres.groupBy("book_id").agg(
-        F.sort_array(F.collect_list(F.struct("genre_rank", "genre"))).alias("_g"))
-    books = (books.join(ordered, "book_id", "left")
-             .withColumn("genres", F.coalesce(F.col("_g.genre"), F.array().cast("array<string>")))
-             .drop("_g").cache())
-    write(books, "books")
-    write(genres, "book_genres")
-    account("books", books_raw, books, books_q)
-    account("tags", tags_raw, tags, tags_q)
-    account("book_tags", book_tags_raw, book_tags, book_tags_q)
+        parsed = parse("movies")
+        movies, movie_genres, quarantine = tables.clean_movies(parsed)
+        movies = movies.cache()
+        self.write(movies, "movies")
+        self.write(movie_genres, "movie_genres")
+        self.account("movies", parsed, movies, quarantine)
 
-    manifest = {"ds": ds, "tables": {t: c.as_dict() for t, c in counts.items()}}
-    for table, c in counts.items():
-        c.check(table)
+        not_after = int((dt.datetime.fromisoformat(self.ds) + dt.timedelta(days=1))
+                        .replace(tzinfo=dt.timezone.utc).timestamp())
+        parsed = parse("ratings")
+        ratings, quarantine, deduplicated = tables.clean_ratings(parsed, users, movies, not_after, spec.rating_scale)
+        ratings = ratings.cache()
+        self.write(ratings, "ratings")
+        self.account("ratings", parsed, ratings, quarantine, deduplicated)
+        if users is None:
+            log.info("%s has no demographics: users are the raters, with every demographic field null", spec.name)
+            self.write(tables.users_without_demographics(ratings), "users")
+
+    def books_domain(self, spec: DatasetSpec) -> None:
+        files = self.raw_files(spec)
+        if spec.format == "goodbooks":
+            parsed = {name: formats_fn(self.read(spec, files, f"{name}.csv")).cache() for name, formats_fn in (
+                ("books", formats.goodbooks_books), ("tags", formats.goodbooks_tags),
+                ("book_tags", formats.goodbooks_book_tags))}
+            books, books_q = tables.clean_books(parsed["books"])
+            tags, tags_q = tables.clean_tags(parsed["tags"])
+            book_tags, book_tags_q = tables.clean_book_tags(parsed["book_tags"])
+            genres = tables.shelf_genres(books, tags, book_tags).cache()
+            books = tables.with_genres(books, genres).cache()
+            self.write(books, "books")
+            self.write(genres, "book_genres")
+            self.account("books", parsed["books"], books, books_q)
+            self.account("tags", parsed["tags"], tags, tags_q)
+            self.account("book_tags", parsed["book_tags"], book_tags, book_tags_q)
+        else:  # goodreads-list: one CSV that carries its own genre list
+            parsed = formats.goodreads_list_books(self.read(spec, files, spec.files[0])).cache()
+            books, books_q = tables.clean_books(parsed)
+            books = books.cache()
+            genres = tables.listed_genres(books).cache()
+            books_out = tables.with_genres(books, genres)
+            self.write(books_out, "books")
+            self.write(genres, "book_genres")
+            self.account("books", parsed, books, books_q)
+
+    def manifest(self, movies: DatasetSpec, books: DatasetSpec) -> dict:
+        return {"ds": self.ds, "datasets": {MOVIES: movies.name, BOOKS: books.name},
+                "demographics": movies.has_demographics,
+                "tables": {t: c.as_dict() for t, c in self.counts.items()}}
+
+
+def run(spark: SparkSession, lake: str, ds: str, movies_dataset: str = "sample-movielens",
+        books_dataset: str = "sample-goodbooks", max_quarantine_fraction: float = 1.0,
+        on_table: Callable[[str, TableCounts, float], None] | None = None) -> dict:
+    """Clean both datasets of ``ds``; write and return the manifest, then enforce the accounting."""
+    movies, books = get_dataset(movies_dataset, MOVIES), get_dataset(books_dataset, BOOKS)
+    job = CleaningRun(spark, lake, ds, on_table)
+    job.movies_domain(movies)
+    job.books_domain(books)
+    manifest = job.manifest(movies, books)
     (spark.createDataFrame([(json.dumps(manifest),)], "value string").coalesce(1)
-     .write.mode("overwrite").text(f"{lake}/manifests/clean/ds={ds}/"))
-    return manifest["tables"]
+     .write.mode("overwrite").text(f"{job.lake}/manifests/clean/ds={ds}/"))
+    check_counts(manifest["tables"], max_quarantine_fraction)
+    return manifest
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -130,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
     spark = (SparkSession.builder.appName(f"clean_sources_{args.ds}")
              .config("spark.sql.session.timeZone", "UTC").getOrCreate())
     try:
-        run(spark, args.lake.rstrip("/"), args.ds)
+        run(spark, args.lake, args.ds, args.movies_dataset, args.books_dataset, args.max_quarantine_fraction)
     finally:
         spark.stop()
 
