@@ -6,21 +6,47 @@ from pathlib import Path
 import pytest
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
-STAGES = ["ingest_raw", "clean", "load_warehouse", "train", "quality_gate", "score", "publish"]
+STAGES = ["ingest_raw", "clean", "register_catalog", "load_warehouse", "train", "quality_gate", "score", "publish"]
 
 
-@pytest.fixture(scope="module")
-def dagbag():
+def _load(**env) -> "DagBag":  # noqa: F821
     import os
 
     from airflow.models import DagBag
 
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("AIRFLOW_CONN_")}
+    saved_env = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     try:  # with no connection defined, any lookup at parse time would be an import error
-        bag = DagBag(dag_folder=str(DAGS_DIR))
+        return DagBag(dag_folder=str(DAGS_DIR))
     finally:
         os.environ.update(saved)
-    return bag
+        for k, v in saved_env.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    return _load()
+
+
+def test_glue_engine_runs_the_clean_job_with_glue_job_operator():
+    from airflow.providers.amazon.aws.operators.glue import GlueJobOperator
+
+    dag = _load(RECSYS_CLEAN_ENGINE="glue").dags["recsys_daily"]
+    clean = dag.get_task("clean")
+    assert isinstance(clean, GlueJobOperator)
+    assert clean.upstream_task_ids == {"upload_glue_code"}
+    assert "upload_glue_code" in dag.get_task("ingest_raw").downstream_task_ids
+    assert dag.get_task("register_catalog").upstream_task_ids == {"clean"}
+
+
+def test_dataset_params_offer_every_catalogued_source(dagbag):
+    from spark.cleaning.datasets import BOOK_DATASETS, MOVIE_DATASETS
+
+    params = dagbag.dags["recsys_daily"].params
+    assert params.get_param("dataset").schema["enum"] == list(MOVIE_DATASETS)
+    assert params.get_param("books_dataset").schema["enum"] == list(BOOK_DATASETS)
 
 
 def test_dagbag_is_not_empty_and_has_no_import_errors(dagbag):

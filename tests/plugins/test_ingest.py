@@ -1,4 +1,4 @@
-"""Ingest copies files byte for byte with a manifest, and a rerun changes nothing."""
+"""Ingest copies files byte for byte with a manifest, from a path or s3://, and a rerun changes nothing."""
 from __future__ import annotations
 
 import hashlib
@@ -6,7 +6,8 @@ import hashlib
 import pytest
 
 from recsys import ingest, lake, stages
-from recsys.aws import s3_hook
+from recsys.aws import ensure_bucket, s3_hook
+from spark.cleaning.datasets import get_dataset
 
 pytestmark = pytest.mark.integration
 
@@ -17,23 +18,32 @@ def _objects(hook, bucket):
 
 def test_ingest_is_byte_for_byte_and_idempotent(stack_settings, sample_dir):
     ds = "2026-01-02"
-    args = (stack_settings, ds, str(sample_dir / "movielens"), str(sample_dir / "goodbooks"))
-    manifests = stages.ingest_raw(*args)
+    datasets = {"ml-1m": str(sample_dir / "movielens"), "goodbooks-10k": f"file://{sample_dir / 'goodbooks'}"}
+    manifests = stages.ingest_raw(stack_settings, ds, datasets)
     hook = s3_hook(stack_settings)
     first = _objects(hook, stack_settings.lake_bucket)
-    for source, files in ingest.SOURCE_FILES.items():
-        for name in files:
-            body = first[lake.raw_prefix(source, ds) + name]
-            assert body == (sample_dir / source / name).read_bytes()
-            assert manifests[source]["files"][name]["sha256"] == hashlib.sha256(body).hexdigest()
-    assert ingest.read_manifest(hook, stack_settings.lake_bucket, "movielens", ds) == manifests["movielens"]
+    for name, folder in (("ml-1m", "movielens"), ("goodbooks-10k", "goodbooks")):
+        for file in get_dataset(name).files:
+            body = first[lake.raw_prefix(name, ds) + file]
+            assert body == (sample_dir / folder / file).read_bytes()
+            assert manifests[name]["files"][file]["sha256"] == hashlib.sha256(body).hexdigest()
+    assert ingest.read_manifest(hook, stack_settings.lake_bucket, "ml-1m", ds) == manifests["ml-1m"]
 
-    stages.ingest_raw(*args)
+    stages.ingest_raw(stack_settings, ds, datasets)
     assert _objects(hook, stack_settings.lake_bucket) == first
 
 
-def test_missing_source_file_is_a_clear_error(stack_settings, tmp_path):
-    (tmp_path / "movielens").mkdir()
-    (tmp_path / "movielens" / "users.dat").write_text("1::F::1::10::48067\n")
-    with pytest.raises(ingest.SourceError, match="movies.dat, ratings.dat"):
-        ingest.resolve_sources(stack_settings, str(tmp_path / "movielens"), str(tmp_path / "goodbooks"))
+def test_s3_uri_source_and_stale_files_removed(stack_settings, sample_dir):
+    ds = "2026-01-03"
+    hook = s3_hook(stack_settings)
+    bucket = stack_settings.lake_bucket
+    ensure_bucket(hook, bucket)
+    for name in get_dataset("ml-1m").files:
+        hook.load_file(str(sample_dir / "movielens" / name), key=f"landing/ml/{name}", bucket_name=bucket)
+    hook.load_string("old", key=lake.raw_prefix("ml-1m", ds) + "stale.dat", bucket_name=bucket)
+    spec = get_dataset("ml-1m")
+    manifest = ingest.ingest_dataset(hook, bucket, spec, ingest.fetch(stack_settings, spec, f"s3://{bucket}/landing/ml",
+                                                                      hook), ds)
+    assert set(manifest["files"]) == {"users.dat", "movies.dat", "ratings.dat"}
+    keys = set(hook.list_keys(bucket_name=bucket, prefix=lake.raw_prefix("ml-1m", ds)))
+    assert keys == {lake.raw_prefix("ml-1m", ds) + f for f in (*manifest["files"], lake.RAW_MANIFEST)}
