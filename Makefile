@@ -1,5 +1,5 @@
 # Everything runs through scripts/ so the README commands work without make too.
-.PHONY: demo test ui up down status clean
+.PHONY: demo test ui up down status clean bench-clean
 
 demo:            ## install, start services, run the daily DAG on the sample, print a summary
 	bash scripts/demo.sh
@@ -15,3 +15,6 @@ up down status:  ## start / stop / check the local services
 
 clean:           ## stop the services and delete all local state (.state/)
 	PYTHONPATH=plugins .venv/bin/python -m recsys.local.cli wipe
+
+bench-clean:     ## benchmark the clean job on 1M and 10M synthetic ratings (writes benchmarks/results/)
+	bash scripts/bootstrap.sh && .venv/bin/python benchmarks/clean_benchmark.py --ratings 1000000 10000000

@@ -21,8 +21,6 @@ from spark.cleaning.vocabulary import AGE_BUCKETS, BOOK_GENRES, BOOK_NOISE_TAGS,
 
 log = logging.getLogger(__name__)
 
-MOVIELENS_FILES = ("users.dat", "movies.dat", "ratings.dat")
-GOODBOOKS_FILES = ("books.csv", "tags.csv", "book_tags.csv")
 
 _AGE_CODES = np.array(list(AGE_BUCKETS))
 _AGE_P = np.array([0.04, 0.18, 0.35, 0.20, 0.09, 0.08, 0.06])

@@ -49,8 +49,9 @@ def _with_fields(lines: DataFrame, fields: Column, expected: int, what: str, utf
     return framed.withColumn("_format_error", first_failure(rules))
 
 
-def _delimited(lines: DataFrame, sep: str, expected: int, utf8: bool = False) -> DataFrame:
-    return _with_fields(lines, F.split(F.col("line"), re.escape(sep), -1), expected, f"'{sep}'-separated", utf8)
+def _delimited(lines: DataFrame, sep: str, expected: int) -> DataFrame:
+    """MovieLens .dat / u.* lines (latin-1: every byte decodes, so only control bytes are not text)."""
+    return _with_fields(lines, F.split(F.col("line"), re.escape(sep), -1), expected, f"'{sep}'-separated", False)
 
 
 def _f(i: int) -> Column:

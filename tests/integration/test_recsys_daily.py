@@ -12,32 +12,12 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
+
+from tests.integration.conftest import airflow, dynamo_items
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 DS = "2026-03-01"
-AIRFLOW = str(Path(sys.executable).parent / "airflow")
-
-
-def _airflow(*args: str, log: Path) -> None:
-    with open(log, "w") as out:
-        proc = subprocess.run([AIRFLOW, *args], env=os.environ.copy(), stdout=out, stderr=subprocess.STDOUT,
-                              timeout=900)
-    if proc.returncode != 0:
-        tail = log.read_text().splitlines()[-60:]
-        pytest.fail(f"airflow {' '.join(args)} failed ({proc.returncode}); log {log}:\n" + "\n".join(tail))
-
-
-def _items(settings) -> list[dict]:
-    table = DynamoDBHook(aws_conn_id=settings.aws_conn_id).conn.Table(settings.recs_table)
-    items, kwargs = [], {}
-    while True:
-        page = table.scan(**kwargs)
-        items += page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return sorted(items, key=lambda i: int(i["user_id"]))
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def _expected_from_raw(sample: Path) -> dict:
@@ -64,11 +44,11 @@ def _expected_from_raw(sample: Path) -> dict:
 @pytest.fixture(scope="module")
 def two_runs(local_stack, tmp_path_factory):
     logs = tmp_path_factory.mktemp("airflow-logs")
-    _airflow("db", "migrate", log=logs / "migrate.log")
-    _airflow("dags", "test", "recsys_daily", DS, log=logs / "run1.log")
-    first = _items(local_stack)
-    _airflow("dags", "test", "recsys_daily", DS, log=logs / "run2.log")
-    return first, _items(local_stack)
+    airflow("db", "migrate", log=logs / "migrate.log")
+    airflow("dags", "test", "recsys_daily", DS, log=logs / "run1.log")
+    first = dynamo_items(local_stack)
+    airflow("dags", "test", "recsys_daily", DS, log=logs / "run2.log")
+    return first, dynamo_items(local_stack)
 
 
 def test_every_user_gets_ten_unrated_movies_and_five_books(local_stack, two_runs):

@@ -1,0 +1,34 @@
+"""Run the real DAG with the airflow CLI and read back what it published."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
+
+AIRFLOW = str(Path(sys.executable).parent / "airflow")
+
+
+def airflow(*args: str, log: Path, env: dict | None = None) -> None:
+    """Run ``airflow <args>`` with the test environment; fail with the log's tail if it fails."""
+    with open(log, "w") as out:
+        proc = subprocess.run([AIRFLOW, *args], env={**os.environ, **(env or {})}, stdout=out,
+                              stderr=subprocess.STDOUT, timeout=1200)
+    if proc.returncode != 0:
+        tail = log.read_text().splitlines()[-60:]
+        pytest.fail(f"airflow {' '.join(args)} failed ({proc.returncode}); log {log}:\n" + "\n".join(tail))
+
+
+def dynamo_items(settings) -> list[dict]:
+    """Every item of the recommendations table, ordered by user id."""
+    table = DynamoDBHook(aws_conn_id=settings.aws_conn_id).conn.Table(settings.recs_table)
+    items, kwargs = [], {}
+    while True:
+        page = table.scan(**kwargs)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return sorted(items, key=lambda i: int(i["user_id"]))
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
