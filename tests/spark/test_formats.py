@@ -95,3 +95,22 @@ def test_goodreads_list_genres_are_normalised_in_list_order(lines):
     ids = {r["title"]: r["book_id"] for r in books.collect()}
     again = {r["title"]: r["book_id"] for r in tables.clean_books(formats.goodreads_list_books(raw))[0].collect()}
     assert ids == again and len(set(ids.values())) == 2, "ids are derived from title and author, stable"
+
+
+def test_job_on_ratings_only_movies_and_a_goodreads_list(spark, tmp_path):
+    from spark.jobs import clean_sources
+    from tests.spark.conftest import stage_raw
+
+    ds = "2026-01-01"
+    stage_raw(tmp_path, "ml-latest-small", ds, {
+        "movies.csv": b"movieId,title,genres\n1,Toy Story (1995),Animation|Children|Comedy\n2,Heat (1995),Crime\n",
+        "ratings.csv": b"userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,2,4.5,964982931\n2,1,2.5,964983815\n"})
+    stage_raw(tmp_path, "goodreads-21st-century", ds, {
+        "best_books.csv": b'title,author,genres\nDune,Frank Herbert,"Science Fiction, Classics"\n'
+                          b'Gilead,Marilynne Robinson,"Fiction, Literary Fiction"\n'})
+    manifest = clean_sources.run(spark, f"file://{tmp_path}", ds, "ml-latest-small", "goodreads-21st-century", 0.0)
+    assert set(manifest["tables"]) == {"movies", "ratings", "books"} and manifest["demographics"] is False
+    users = spark.read.parquet(f"file://{tmp_path}/clean/users/ds={ds}/").collect()
+    assert sorted(u["user_id"] for u in users) == [1, 2] and all(u["gender"] is None for u in users)
+    books = {r["title"]: r["genres"] for r in spark.read.parquet(f"file://{tmp_path}/clean/books/ds={ds}/").collect()}
+    assert books == {"Dune": ["science-fiction", "classics"], "Gilead": []}
