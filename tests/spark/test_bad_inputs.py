@@ -1,5 +1,9 @@
 """The bad-input corpus (tests/spark/bad_inputs/): each defect gives a clear error naming the file
-and line, or quarantine rows with file, line and reason; raw files stay untouched and rows balance."""
+and line, or quarantine rows with file, line and reason; raw files stay untouched and rows balance.
+
+Corpus files are hand-made (never real data) and carry a ``.corpus`` suffix; they replace the
+file of the same name without it.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -59,6 +63,10 @@ CASES = {
 }
 
 
+def _target(path: Path) -> str:
+    return path.name.removesuffix(".corpus")
+
+
 def _sha(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
 
@@ -69,7 +77,7 @@ def corpus_runs(spark, tmp_path_factory):
     results = {}
     for case, (movies_dataset, _) in CASES.items():
         lake = tmp_path_factory.mktemp(case)
-        bad = {p.name: p.read_bytes() for p in (CORPUS / case).iterdir()}
+        bad = {_target(p): p.read_bytes() for p in (CORPUS / case).iterdir()}
         books = {n: bad.get(n, GOOD["goodbooks-10k"][n].encode()) for n in BOOKS_FILES}
         movies = {**{n: b.encode() for n, b in GOOD[movies_dataset].items()},
                   **{n: b for n, b in bad.items() if n not in BOOKS_FILES}}
@@ -100,14 +108,14 @@ def test_bad_input_is_reported_and_raw_stays_untouched(spark, corpus_runs, case)
         for reason, line_numbers in by_reason.items():
             rows = quarantine.where(quarantine.reason == reason).collect()
             assert rows, f"no {reason!r} in {[r.asDict() for r in quarantine.collect()]}"
-            assert all(r["source_file"] == next((CORPUS / case).iterdir()).name for r in rows)
+            assert all(r["source_file"] == _target(next((CORPUS / case).iterdir())) for r in rows)
             if line_numbers:
                 assert sorted(r["line_number"] for r in rows) == line_numbers
 
 
 def test_quarantine_gate_fails_with_table_counts_and_reasons(spark, tmp_path):
     movies = {n: b.encode() for n, b in GOOD["ml-100k"].items()}
-    movies["u.data"] = (CORPUS / "wrong_delimiter" / "u.data").read_bytes()
+    movies["u.data"] = (CORPUS / "wrong_delimiter" / "u.data.corpus").read_bytes()
     stage_raw(tmp_path, "ml-100k", DS, movies)
     stage_raw(tmp_path, "goodbooks-10k", DS, {n: b.encode() for n, b in GOOD["goodbooks-10k"].items()})
     with pytest.raises(QuarantineError, match=r"ratings: 5 of 5 rows quarantined \(100\.0% > 5\.0%\); "
