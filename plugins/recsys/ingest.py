@@ -10,7 +10,7 @@ from recsys import lake
 from recsys.sample_data import generate_sample
 from recsys.settings import Settings
 from recsys.sources import Fetched, dataset_files, digests, fetch_official, fetch_uri
-from spark.cleaning.datasets import MOVIES, DatasetSpec
+from spark.cleaning.datasets import DatasetSpec
 
 log = logging.getLogger(__name__)
 
@@ -19,11 +19,11 @@ def fetch(settings: Settings, spec: DatasetSpec, uri: str = "", s3_hook: S3Hook 
     """Local files of ``spec``: the bundled sample, the given ``uri``, or the official download."""
     if uri:
         return fetch_uri(spec, uri, settings.cache_dir, s3_hook)
-    if spec.name.startswith("sample-"):
+    if spec.sample_folder:
         sample = settings.sample_dir
         if not (sample / "goodbooks" / "book_tags.csv").exists():
             generate_sample(sample, scale=settings.sample_scale, seed=settings.sample_seed)
-        folder = sample / ("movielens" if spec.domain == MOVIES else "goodbooks")
+        folder = sample / spec.sample_folder
         return Fetched(folder, {"sample": str(folder), "scale": settings.sample_scale, "seed": settings.sample_seed})
     return fetch_official(spec, settings.cache_dir)
 

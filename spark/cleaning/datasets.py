@@ -49,6 +49,7 @@ class DatasetSpec:
     has_demographics: bool = False
     rating_scale: RatingScale = RatingScale(1, 5, 1)
     encoding: str = "UTF-8"
+    sample_folder: str | None = None  # the bundled generator's folder for this dataset, if it is the sample
 
     @property
     def downloadable(self) -> bool:
@@ -58,7 +59,8 @@ class DatasetSpec:
 DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in (
     DatasetSpec(
         "sample-movielens", MOVIES, "ml-1m", ("users.dat", "movies.dat", "ratings.dat"),
-        "bundled synthetic sample in the MovieLens-1M format", has_demographics=True, encoding="ISO-8859-1"),
+        "bundled synthetic sample in the MovieLens-1M format", has_demographics=True, encoding="ISO-8859-1",
+        sample_folder="movielens"),
     DatasetSpec(
         "ml-100k", MOVIES, "ml-100k", ("u.data", "u.user", "u.item"),
         "MovieLens 100K: 100,000 ratings, 943 users with exact age, 1,682 movies with 19 genre flags",
@@ -90,7 +92,7 @@ DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in (
         "give a path or URI", encoding="ISO-8859-1"),
     DatasetSpec(
         "sample-goodbooks", BOOKS, "goodbooks", ("books.csv", "tags.csv", "book_tags.csv"),
-        "bundled synthetic sample in the goodbooks-10k format"),
+        "bundled synthetic sample in the goodbooks-10k format", sample_folder="goodbooks"),
     DatasetSpec(
         "goodbooks-10k", BOOKS, "goodbooks", ("books.csv", "tags.csv", "book_tags.csv"),
         "goodbooks-10k: 10,000 books; genres from user shelves",

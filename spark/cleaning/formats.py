@@ -89,10 +89,14 @@ def ml1m_ratings(lines: DataFrame) -> DataFrame:
     return _unix_ratings(_delimited(lines, "::", 4))
 
 
+def _unix_seconds(ts: Column) -> Column:
+    """A unix timestamp field as a long, null when it is not one."""
+    return F.when(ts.rlike(r"^\d+$"), ts.cast("long"))
+
+
 def _unix_ratings(framed: DataFrame) -> DataFrame:
-    ts = _f(3)
     return framed.select(*_provenance(), _f(0).alias("user_id"), _f(1).alias("movie_id"), _f(2).alias("rating"),
-                         F.when(ts.rlike(r"^\d+$"), ts.cast("long")).alias("ts"), "_format_error")
+                         _unix_seconds(_f(3)).alias("ts"), "_format_error")
 
 
 # --- MovieLens 100K: u.user / u.item '|'-separated, u.data tab-separated ----------------------
@@ -151,9 +155,8 @@ def ml_latest_ratings(lines: DataFrame) -> DataFrame:
     """ratings.csv: ``userId,movieId,rating,timestamp``."""
     parsed = _csv(lines, {"user_id": ("userid",), "movie_id": ("movieid",), "rating": ("rating",),
                                        "timestamp": ("timestamp",)})
-    ts = F.col("timestamp")
     return parsed.select("source_file", "line_number", "raw_line", "user_id", "movie_id", "rating",
-                         F.when(ts.rlike(r"^\d+$"), ts.cast("long")).alias("ts"), "_format_error")
+                         _unix_seconds(F.col("timestamp")).alias("ts"), "_format_error")
 
 
 # --- Netflix Prize (Kaggle layout) -----------------------------------------------------------

@@ -74,10 +74,12 @@ def split_header(lines: DataFrame, required: dict[str, tuple[str, ...]],
     position and the header's width; a missing required column or a header-only file is a
     :class:`SourceFileError` naming the file and line 1.
     """
-    first = lines.orderBy("line_number").select("source_file", "line_number", "line").first()
-    source_file = first["source_file"]
-    if first["line_number"] != 1:
+    # A filter, not a sort: finding line 1 must not order the whole file.
+    first = lines.where("line_number = 1").select("source_file", "line").first()
+    if first is None:
+        source_file = lines.select("source_file").first()["source_file"]
         raise SourceFileError(f"{source_file} line 1: blank line where the header should be")
+    source_file = first["source_file"]
     names = [n.strip().lower().lstrip("\ufeff") for n in next(csv.reader([first["line"]]))]
     positions, missing = {}, []
     for column, spellings in {**required, **(optional or {})}.items():

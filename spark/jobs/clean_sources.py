@@ -146,7 +146,7 @@ class CleaningRun:
     def books_domain(self, spec: DatasetSpec) -> None:
         files = self.raw_files(spec)
         if spec.format == "goodbooks":
-            parsed = {name: formats_fn(self.read(spec, files, f"{name}.csv")).cache() for name, formats_fn in (
+            parsed = {name: parser(self.read(spec, files, f"{name}.csv")).cache() for name, parser in (
                 ("books", formats.goodbooks_books), ("tags", formats.goodbooks_tags),
                 ("book_tags", formats.goodbooks_book_tags))}
             books, books_q = tables.clean_books(parsed["books"])
@@ -164,8 +164,7 @@ class CleaningRun:
             books, books_q = tables.clean_books(parsed)
             books = books.cache()
             genres = tables.listed_genres(books).cache()
-            books_out = tables.with_genres(books, genres)
-            self.write(books_out, "books")
+            self.write(tables.with_genres(books, genres), "books")
             self.write(genres, "book_genres")
             self.account("books", parsed, books, books_q)
 
