@@ -7,11 +7,13 @@
 | `clean` | PySpark job, spark-submit locally or AWS Glue 5: typed, validated, deduplicated; rejects with file, line and reason | `clean/<table>/ds=<ds>/`, `quarantine/...` |
 | `register_catalog` | checks the row accounting, registers the clean tables in the Glue Data Catalog | `<catalog db>.<table>` partition ds |
 | `load_warehouse` | replaces the ds partition of the warehouse `raw` schema | `raw.*` |
-| `dbt` | cosmos task group: every model, then its tests; a failing test stops the run | `staging.*`, `intermediate.*`, `marts.*` |
+| `dbt` | cosmos task group: source freshness, then every model and its tests; a failing test stops the run | `staging.*`, `intermediate.*`, `marts.*` |
 | `train` | LightFM hybrid (demographic + genre features) vs popularity on a temporal hold-out | `models/<run_id>/` |
 | `quality_gate` | refuses a model that does not beat popularity on NDCG@10 | - |
 | `score` | top-10 unseen movies and top-5 books (from the movies' genres) per user | `recs/ds=<ds>/` |
 | `publish` | one DynamoDB item per user | the recommendations table |
+| `load_published_recs` | loads what was published back into the warehouse | `raw.published_recommendations` |
+| `dbt_published` | cosmos task group: the recommendations marts (coverage, popularity bias, diversity) | `marts.mart_recs__*` |
 
 Every task is idempotent for its logical date: a rerun overwrites its own partition.
 
@@ -27,8 +29,8 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Param, chain, dag, task
 from cosmos import DbtTaskGroup, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import LoadMode, TestBehavior
-from cosmos.profiles import PostgresUserPasswordProfileMapping
+from cosmos.constants import LoadMode, SourceRenderingBehavior, TestBehavior
+from cosmos.profiles import PostgresUserPasswordProfileMapping, RedshiftUserPasswordProfileMapping
 
 from recsys import stages
 from recsys.settings import get_settings
@@ -36,6 +38,31 @@ from spark.cleaning.datasets import BOOK_DATASETS, MOVIE_DATASETS
 
 settings = get_settings()
 DBT_DIR = settings.dbt_project_dir
+# dbt's profile comes from the recsys_warehouse Airflow connection (read at run time, not parse time).
+if settings.warehouse_type == "redshift":
+    DBT_PROFILE = ProfileConfig(profile_name="recsys", target_name="prod",
+                                profile_mapping=RedshiftUserPasswordProfileMapping(
+                                    conn_id=settings.warehouse_conn_id, profile_args={"schema": "public"}))
+else:
+    DBT_PROFILE = ProfileConfig(profile_name="recsys", target_name="local",
+                                profile_mapping=PostgresUserPasswordProfileMapping(
+                                    conn_id=settings.warehouse_conn_id, profile_args={"schema": "public"}))
+PUBLISHED = "tag:published"  # models of what was published, built after publishing
+
+
+def dbt_group(group_id: str, select: list[str] | None = None, exclude: list[str] | None = None) -> DbtTaskGroup:
+    """A cosmos task group over the dbt project: each model, then its tests; a failing test stops downstream."""
+    return DbtTaskGroup(
+        group_id=group_id,
+        project_config=ProjectConfig(dbt_project_path=DBT_DIR, manifest_path=DBT_DIR / "target" / "manifest.json",
+                                     dbt_vars={"ds": "{{ ds }}"}),
+        profile_config=DBT_PROFILE,
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH,
+                                   should_detach_multiple_parents_tests=True, select=select or [],
+                                   exclude=exclude or [],
+                                   source_rendering_behavior=SourceRenderingBehavior.WITH_TESTS_OR_FRESHNESS),
+        operator_args={"install_deps": False},
+    )
 
 
 @dag(
@@ -90,19 +117,6 @@ def recsys_daily():
     def load_warehouse(ds=None) -> dict:
         return stages.load_warehouse(settings, ds)
 
-    dbt = DbtTaskGroup(
-        group_id="dbt",
-        project_config=ProjectConfig(dbt_project_path=DBT_DIR, manifest_path=DBT_DIR / "target" / "manifest.json",
-                                     dbt_vars={"ds": "{{ ds }}"}),
-        profile_config=ProfileConfig(
-            profile_name="recsys", target_name="local",
-            profile_mapping=PostgresUserPasswordProfileMapping(conn_id=settings.warehouse_conn_id,
-                                                               profile_args={"schema": "public"})),
-        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH,
-                                   should_detach_multiple_parents_tests=True),
-        operator_args={"install_deps": False},
-    )
-
     # Tasks pass the model run id along; `run_id` itself is a reserved context key.
     @task
     def train(ds=None) -> str:
@@ -119,12 +133,18 @@ def recsys_daily():
         return model_run_id
 
     @task
-    def publish(model_run_id: str, ds=None, logical_date=None) -> dict:
-        return stages.publish_recs(settings, model_run_id, ds, logical_date.isoformat())
+    def publish(model_run_id: str, ds=None, logical_date=None) -> str:
+        stages.publish_recs(settings, model_run_id, ds, logical_date.isoformat())
+        return model_run_id
+
+    @task
+    def load_published_recs(model_run_id: str, ds=None) -> dict:
+        return stages.load_published_recs(settings, model_run_id, ds)
 
     trained = train()
-    chain(ingest_raw(), *clean_step, register_catalog(), load_warehouse(), dbt, trained)
-    publish(score(quality_gate(trained)))
+    chain(ingest_raw(), *clean_step, register_catalog(), load_warehouse(), dbt_group("dbt", exclude=[PUBLISHED]),
+          trained)
+    chain(load_published_recs(publish(score(quality_gate(trained)))), dbt_group("dbt_published", select=[PUBLISHED]))
 
 
 recsys_daily()

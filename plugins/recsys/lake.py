@@ -35,3 +35,12 @@ PUBLISHED_POINTER = "models/published.json"
 def recs_key(ds: str) -> str:
     """Key of the scored recommendations of one day (JSON lines)."""
     return f"recs/ds={ds}/recommendations.jsonl"
+
+
+def published_prefix(ds: str) -> str:
+    """Prefix of what the run of one day published, flattened for the warehouse (Parquet)."""
+    return f"published/ds={ds}/"
+
+
+def published_key(ds: str) -> str:
+    return published_prefix(ds) + "recommendations.parquet"

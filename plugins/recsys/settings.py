@@ -37,6 +37,11 @@ class Settings:
     pg_database: str = field(default_factory=lambda: _env("RECSYS_PG_DATABASE", "warehouse"))
     # Set RECSYS_PG_EMBEDDED=0 to use an existing PostgreSQL at the host/port above.
     pg_embedded: bool = field(default_factory=lambda: _env("RECSYS_PG_EMBEDDED", "1") == "1")
+    # "postgres" (COPY FROM STDIN, dbt target local) or "redshift" (COPY FROM S3, dbt target prod);
+    # the recsys_warehouse connection must be of the same kind.
+    warehouse_type: str = field(default_factory=lambda: _env("RECSYS_WAREHOUSE_TYPE", "postgres"))
+    # IAM role Redshift assumes to read the lake during COPY (Redshift only).
+    redshift_copy_role: str = field(default_factory=lambda: _env("RECSYS_REDSHIFT_COPY_ROLE", ""))
     # Serving store.
     recs_table: str = field(default_factory=lambda: _env("RECSYS_RECS_TABLE", "recsys-recommendations"))
     # Airflow connection ids.

@@ -22,9 +22,25 @@ def _s3(settings: Settings):
 
 
 def _warehouse(settings: Settings):
+    """A DB-API hook on the warehouse connection: Redshift or PostgreSQL."""
+    if settings.warehouse_type == "redshift":
+        from airflow.providers.amazon.aws.hooks.redshift_sql import RedshiftSQLHook
+
+        return RedshiftSQLHook(redshift_conn_id=settings.warehouse_conn_id)
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
     return PostgresHook(postgres_conn_id=settings.warehouse_conn_id)
+
+
+def _loader(settings: Settings, s3):
+    """The warehouse loader: Redshift COPY from S3, or PostgreSQL COPY through the worker."""
+    if settings.warehouse_type == "redshift":
+        from recsys.redshift_load import RedshiftCopyLoader
+
+        return RedshiftCopyLoader(_warehouse(settings), s3, settings.lake_bucket, settings.redshift_copy_role)
+    from recsys.pg_load import PostgresCopyLoader
+
+    return PostgresCopyLoader(_warehouse(settings), s3, settings.lake_bucket)
 
 
 def ingest_raw(settings: Settings, ds: str, datasets: dict[str, str]) -> dict:
@@ -74,7 +90,8 @@ def load_warehouse(settings: Settings, ds: str) -> dict:
     """Replace the ``ds`` partition of every raw warehouse table."""
     from recsys import warehouse
 
-    return warehouse.load_ds(_s3(settings), _warehouse(settings), settings.lake_bucket, ds)
+    s3 = _s3(settings)
+    return warehouse.load_ds(_loader(settings, s3), s3, settings.lake_bucket, ds)
 
 
 def train(settings: Settings, ds: str) -> dict:
@@ -127,6 +144,11 @@ def score(settings: Settings, run_id: str, ds: str) -> dict:
     return {"users": len(records), "key": lake.recs_key(ds)}
 
 
+def _scored(hook, settings: Settings, ds: str) -> list[dict]:
+    lines = hook.read_key(lake.recs_key(ds), bucket_name=settings.lake_bucket).splitlines()
+    return [json.loads(line) for line in lines if line]
+
+
 def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) -> dict:
     """Write the scored recommendations of ``ds`` to DynamoDB and mark the run published."""
     from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
@@ -135,12 +157,21 @@ def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) ->
     from training import registry
 
     hook = _s3(settings)
-    lines = hook.read_key(lake.recs_key(ds), bucket_name=settings.lake_bucket).splitlines()
-    records = [{**json.loads(line), "model_run_id": run_id, "ds": ds, "generated_at": generated_at}
-               for line in lines if line]
+    records = [{**r, "model_run_id": run_id, "ds": ds, "generated_at": generated_at}
+               for r in _scored(hook, settings, ds)]
     dynamo = DynamoDBHook(aws_conn_id=settings.aws_conn_id, table_name=settings.recs_table,
                           table_keys=[publish.KEY])
     publish.ensure_table(dynamo, settings.recs_table)
     n = publish.publish(dynamo, records)
     registry.mark_published(hook, settings.lake_bucket, run_id, ds)
     return {"items": n, "table": settings.recs_table}
+
+
+def load_published_recs(settings: Settings, run_id: str, ds: str) -> dict:
+    """Load what ``run_id`` published into the warehouse (``raw.published_recommendations``, ds partition)."""
+    from recsys import warehouse
+
+    hook = _s3(settings)
+    rows = warehouse.load_published(_loader(settings, hook), hook, settings.lake_bucket, _scored(hook, settings, ds),
+                                    run_id, ds)
+    return {"rows": rows, "model_run_id": run_id}

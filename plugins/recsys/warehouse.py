@@ -1,20 +1,21 @@
-"""Load clean Parquet from the lake into the warehouse ``raw`` schema.
+"""Load lake Parquet into the warehouse ``raw`` schema, one partition per ds.
 
-Each table gets a ``ds`` column; a load deletes that ds and COPYs the new rows in
-one transaction, so a rerun replaces the partition and never duplicates it. List
-columns (genres) are stored pipe-separated, which Redshift and PostgreSQL both read.
+Every raw table carries ``loaded_at`` (what dbt source freshness reads) and ``ds``.
+A load replaces its ds in one transaction, so a rerun never duplicates a partition.
+Two loaders share this module: :mod:`recsys.pg_load` (PostgreSQL ``COPY FROM STDIN``)
+and :mod:`recsys.redshift_load` (Redshift ``COPY ... FORMAT AS PARQUET`` from S3).
 """
 from __future__ import annotations
 
 import io
 import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Protocol
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-from airflow.providers.postgres.hooks.postgres import PostgresHook
 
 from recsys import lake
 from recsys.spark_job import read_json_part
@@ -23,26 +24,55 @@ log = logging.getLogger(__name__)
 
 RAW_SCHEMA = "raw"
 CLEAN_TABLES = ("users", "movies", "movie_genres", "ratings", "books", "book_genres")
+PUBLISHED_TABLE = "published_recommendations"
+# Columns every raw table ends with, after the Parquet columns and any constants.
+LOAD_COLUMNS = (("loaded_at", "timestamp"), ("ds", "date"))
+
+
+def _info_schema_type(sql: str) -> str:
+    """How information_schema.columns spells a column type of :func:`sql_type`."""
+    if sql.startswith("varchar"):
+        return "character varying"
+    return "timestamp without time zone" if sql == "timestamp" else sql
+
+
+@dataclass(frozen=True)
+class PartitionSource:
+    """Parquet parts under one lake prefix, plus constant text columns to add (e.g. ``source_table``)."""
+
+    prefix: str
+    constants: dict[str, str] = field(default_factory=dict)
+
+
+class Loader(Protocol):
+    hook: object      # the warehouse's DB-API hook
+    redshift: bool    # column types for Redshift
+
+    def replace_partition(self, name: str, sources: list[PartitionSource], ds: str) -> int:
+        """Replace the ``ds`` rows of ``raw.<name>`` with the rows of ``sources``; return rows loaded."""
+
+
+def parquet_keys(hook: S3Hook, bucket: str, prefix: str) -> list[str]:
+    """The Parquet parts under ``prefix`` (Spark's ``_SUCCESS`` and friends left out)."""
+    keys = sorted(k for k in hook.list_keys(bucket_name=bucket, prefix=prefix) or [] if k.endswith(".parquet"))
+    if not keys:
+        raise FileNotFoundError(f"no Parquet under s3://{bucket}/{prefix}")
+    return keys
 
 
 def read_parquet_prefix(hook: S3Hook, bucket: str, prefix: str) -> pa.Table:
     """All Parquet parts under ``prefix`` as one Arrow table."""
-    keys = sorted(k for k in hook.list_keys(bucket_name=bucket, prefix=prefix) or [] if k.endswith(".parquet"))
-    if not keys:
-        raise FileNotFoundError(f"no Parquet under s3://{bucket}/{prefix}")
-    parts = [pq.read_table(io.BytesIO(hook.get_key(k, bucket_name=bucket).get()["Body"].read())) for k in keys]
+    parts = [pq.read_table(io.BytesIO(hook.get_key(k, bucket_name=bucket).get()["Body"].read()))
+             for k in parquet_keys(hook, bucket, prefix)]
     return pa.concat_tables(parts)
 
 
-def _flatten_lists(table: pa.Table) -> pa.Table:
-    for i, field in enumerate(table.schema):
-        if pa.types.is_list(field.type):
-            table = table.set_column(i, field.name, pc.binary_join(table.column(i).cast(pa.list_(pa.string())), "|"))
-    return table
+def sql_type(arrow_type: pa.DataType, redshift: bool = False) -> str:
+    """Warehouse column type for an Arrow type (the PostgreSQL/Redshift common subset).
 
-
-def sql_type(arrow_type: pa.DataType) -> str:
-    """Warehouse column type for an Arrow type (portable PostgreSQL/Redshift subset)."""
+    List columns become pipe-separated text on PostgreSQL and SUPER on Redshift (its
+    Parquet COPY loads nested data only into SUPER); models use the bridge tables instead.
+    """
     if pa.types.is_int32(arrow_type) or pa.types.is_int16(arrow_type):
         return "integer"
     if pa.types.is_integer(arrow_type):
@@ -53,80 +83,88 @@ def sql_type(arrow_type: pa.DataType) -> str:
         return "timestamp"
     if pa.types.is_boolean(arrow_type):
         return "boolean"
+    if pa.types.is_list(arrow_type) and redshift:
+        return "super"
     return "varchar(65535)"
 
 
-_INFO_SCHEMA_TYPES = {"varchar(65535)": "character varying", "timestamp": "timestamp without time zone"}
+def table_columns(schema: pa.Schema, constants: dict[str, str], redshift: bool = False) -> list[tuple[str, str]]:
+    """(name, type) of a raw table: the Parquet columns, the constants, then loaded_at and ds."""
+    columns = [(f.name, sql_type(f.type, redshift)) for f in schema]
+    columns += [(name, "varchar(256)") for name in constants]
+    return columns + list(LOAD_COLUMNS)
 
 
-def create_table_sql(name: str, table: pa.Table) -> str:
-    cols = ", ".join(f'"{f.name}" {sql_type(f.type)}' for f in table.schema)
-    return f"create table if not exists {RAW_SCHEMA}.{name} ({cols}, ds date not null)"
+def column_defs(columns: list[tuple[str, str]]) -> str:
+    """``"name" type, ...`` for a CREATE TABLE."""
+    return ", ".join(f'"{c}" {t}' for c, t in columns)
 
 
-def _recreate_if_schema_changed(cur, name: str, table: pa.Table) -> None:
-    """Drop ``raw.<name>`` when its columns no longer match the clean table's (the lake can reload it)."""
+def create_table_sql(name: str, columns: list[tuple[str, str]]) -> str:
+    return f"create table if not exists {RAW_SCHEMA}.{name} ({column_defs(columns)})"
+
+
+def drop_if_columns_changed(cur, name: str, columns: list[tuple[str, str]]) -> None:
+    """Drop ``raw.<name>`` when its columns no longer match (earlier partitions reload from the lake)."""
     cur.execute("select column_name, data_type from information_schema.columns "
                 "where table_schema = %s and table_name = %s order by ordinal_position", (RAW_SCHEMA, name))
     existing = [tuple(r) for r in cur.fetchall()]
-    expected = [(f.name, _INFO_SCHEMA_TYPES.get(sql_type(f.type), sql_type(f.type))) for f in table.schema]
-    expected.append(("ds", "date"))
+    expected = [(c, _info_schema_type(t)) for c, t in columns]
     if existing and existing != expected:
         log.warning("raw.%s columns changed from %s to %s: recreating it (earlier ds partitions must be "
                     "reloaded from the lake)", name, existing, expected)
         cur.execute(f"drop table {RAW_SCHEMA}.{name} cascade")
 
 
-def _copy_from(cur, statement: str, data: bytes) -> None:
-    """COPY FROM STDIN on a psycopg2 or psycopg 3 cursor (PostgresHook picks either)."""
-    if hasattr(cur, "copy_expert"):
-        cur.copy_expert(statement, io.BytesIO(data))
-    else:
-        with cur.copy(statement) as copy:
-            copy.write(data)
+def load_time() -> datetime:
+    """The ``loaded_at`` of one load (UTC, naive: the column is a plain timestamp)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
-def replace_partition(pg: PostgresHook, name: str, table: pa.Table, ds: str) -> int:
-    """Replace the ``ds`` rows of ``raw.<name>`` with ``table`` atomically; return rows loaded."""
-    # combine_chunks: pyarrow's CSV writer emits NUL bytes for zero-row chunks of a concatenation
-    table = _flatten_lists(table).combine_chunks()
-    buf = io.BytesIO()
-    pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False))
-    cols = ", ".join(f'"{c}"' for c in table.column_names)
-    conn = pg.get_conn()
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(f"create schema if not exists {RAW_SCHEMA}")
-            _recreate_if_schema_changed(cur, name, table)
-            cur.execute(create_table_sql(name, table))
-            cur.execute(f"delete from {RAW_SCHEMA}.{name} where ds = %s", (ds,))
-            cur.execute(f"create temp table _load on commit drop as select {cols} from {RAW_SCHEMA}.{name} with no data")
-            _copy_from(cur, f"copy _load ({cols}) from stdin with (format csv)", buf.getvalue())
-            cur.execute(f"insert into {RAW_SCHEMA}.{name} ({cols}, ds) select {cols}, %s from _load", (ds,))
-            cur.execute(f"select count(*) from {RAW_SCHEMA}.{name} where ds = %s", (ds,))
-            loaded = cur.fetchone()[0]
-            if loaded != table.num_rows:  # raised inside the transaction: it rolls back
-                raise RuntimeError(f"raw.{name} ds={ds}: loaded {loaded} rows, Parquet has {table.num_rows}")
-    finally:
-        conn.close()
-    return loaded
+def ensure_table(loader: Loader, name: str, schema: pa.Schema) -> None:
+    """Create ``raw.<name>`` empty unless it exists, so models reading it build before its first load."""
+    columns = table_columns(schema, {}, loader.redshift)
+    loader.hook.run([f"create schema if not exists {RAW_SCHEMA}", create_table_sql(name, columns)])
 
 
-def load_ds(s3: S3Hook, pg: PostgresHook, bucket: str, ds: str) -> dict[str, int]:
+def load_ds(loader: Loader, s3: S3Hook, bucket: str, ds: str) -> dict[str, int]:
     """Load every clean table and the quarantine of ``ds``; return rows per warehouse table."""
+    ensure_table(loader, PUBLISHED_TABLE, PUBLISHED_SCHEMA)
     loaded = {}
     for i, name in enumerate(CLEAN_TABLES, 1):
-        table = read_parquet_prefix(s3, bucket, lake.clean_prefix(name, ds))
-        loaded[name] = replace_partition(pg, name, table, ds)
+        loaded[name] = loader.replace_partition(name, [PartitionSource(lake.clean_prefix(name, ds))], ds)
         log.info("[%d/%d] raw.%s ds=%s: %d rows", i, len(CLEAN_TABLES), name, ds, loaded[name])
     accounted = read_json_part(s3, bucket, lake.clean_manifest_prefix(ds))["tables"]
-    quarantine = pa.concat_tables([
-        _with_table_name(read_parquet_prefix(s3, bucket, lake.quarantine_prefix(t, ds)), t)
-        for t in accounted], promote_options="permissive")
-    loaded["quarantine"] = replace_partition(pg, "quarantine", quarantine, ds)
+    quarantine = [PartitionSource(lake.quarantine_prefix(t, ds), {"source_table": t}) for t in accounted]
+    loaded["quarantine"] = loader.replace_partition("quarantine", quarantine, ds)
     log.info("raw.quarantine ds=%s: %d rows", ds, loaded["quarantine"])
     return loaded
 
 
-def _with_table_name(table: pa.Table, name: str) -> pa.Table:
-    return table.append_column("source_table", pa.array([name] * table.num_rows, pa.string()))
+PUBLISHED_SCHEMA = pa.schema([("model_run_id", pa.string()), ("user_id", pa.int64()), ("item_type", pa.string()),
+                              ("rec_rank", pa.int32()), ("item_id", pa.int64()), ("score", pa.float64())])
+
+
+def published_rows(records: list[dict], run_id: str) -> pa.Table:
+    """Published records (one per user, with movie and book lists) as one row per recommendation."""
+    rows = {name: [] for name in PUBLISHED_SCHEMA.names}
+    for rec in records:
+        for item_type, key in (("movie", "movies"), ("book", "books")):
+            for rank, item in enumerate(rec.get(key, []), 1):
+                rows["model_run_id"].append(run_id)
+                rows["user_id"].append(int(rec["user_id"]))
+                rows["item_type"].append(item_type)
+                rows["rec_rank"].append(rank)
+                rows["item_id"].append(int(item[f"{item_type}_id"]))
+                rows["score"].append(float(item["score"]))
+    return pa.table(rows, schema=PUBLISHED_SCHEMA)
+
+
+def load_published(loader: Loader, s3: S3Hook, bucket: str, records: list[dict], run_id: str, ds: str) -> int:
+    """Write what ``run_id`` published to the lake as Parquet and load it into ``raw.published_recommendations``."""
+    buf = io.BytesIO()
+    pq.write_table(published_rows(records, run_id), buf)
+    s3.load_bytes(buf.getvalue(), key=lake.published_key(ds), bucket_name=bucket, replace=True)
+    loaded = loader.replace_partition(PUBLISHED_TABLE, [PartitionSource(lake.published_prefix(ds))], ds)
+    log.info("raw.%s ds=%s: %d rows of model run %s", PUBLISHED_TABLE, ds, loaded, run_id)
+    return loaded

@@ -5,7 +5,7 @@ bridge as (
 ),
 
 book_genres as (
-    select * from {{ ref('stg_goodbooks__book_genres') }}
+    select * from {{ ref('stg_books__book_genres') }}
 ),
 
 linked as (

@@ -1,11 +1,12 @@
 with
 
 ratings as (
-    select * from {{ ref('stg_movielens__ratings') }}
+    select * from {{ ref('fct_ratings') }}
+    where {{ ds_filter(ref('fct_ratings')) }}
 ),
 
 movie_genres as (
-    select * from {{ ref('stg_movielens__movie_genres') }}
+    select * from {{ ref('stg_movies__movie_genres') }}
 ),
 
 total as (
@@ -18,7 +19,7 @@ per_genre as (
         count(*) as n_ratings,
         count(distinct ratings.user_id) as n_users,
         count(distinct ratings.movie_id) as n_movies,
-        avg(cast(ratings.rating as float)) as avg_rating
+        avg(ratings.rating) as avg_rating
     from ratings
     inner join movie_genres on ratings.movie_id = movie_genres.movie_id
     group by movie_genres.genre
@@ -30,8 +31,8 @@ final as (
         per_genre.n_ratings,
         per_genre.n_users,
         per_genre.n_movies,
-        round(cast(per_genre.avg_rating as numeric), 3) as avg_rating,
-        round(cast(per_genre.n_ratings as numeric) / total.n_all_ratings, 4) as share_of_ratings,
+        {{ round_to('per_genre.avg_rating', 3) }} as avg_rating,
+        {{ round_to(ratio('per_genre.n_ratings', 'total.n_all_ratings'), 4) }} as share_of_ratings,
         row_number() over (order by per_genre.n_ratings desc, per_genre.genre) as popularity_rank
     from per_genre
     cross join total

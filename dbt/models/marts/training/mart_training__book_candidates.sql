@@ -5,7 +5,7 @@ links as (
 ),
 
 books as (
-    select * from {{ ref('stg_goodbooks__books') }}
+    select * from {{ ref('int_books__features_joined') }}
 ),
 
 final as (

@@ -1,7 +1,7 @@
 with
 
 ratings as (
-    select * from {{ ref('stg_movielens__ratings') }}
+    select * from {{ ref('stg_movies__ratings') }}
 ),
 
 final as (

@@ -1,7 +1,7 @@
 with
 
 users as (
-    select * from {{ ref('stg_movielens__users') }}
+    select * from {{ ref('int_users__features_joined') }}
 ),
 
 final as (

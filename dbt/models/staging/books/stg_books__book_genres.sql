@@ -1,8 +1,8 @@
 with
 
 source as (
-    select * from {{ source('goodbooks', 'book_genres') }}
-    where {{ ds_filter(source('goodbooks', 'book_genres')) }}
+    select * from {{ source('books', 'book_genres') }}
+    where {{ ds_filter(source('books', 'book_genres')) }}
 ),
 
 final as (

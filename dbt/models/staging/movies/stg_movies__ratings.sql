@@ -1,12 +1,13 @@
 with
 
 source as (
-    select * from {{ source('movielens', 'ratings') }}
-    where {{ ds_filter(source('movielens', 'ratings')) }}
+    select * from {{ source('movies', 'ratings') }}
+    where {{ ds_filter(source('movies', 'ratings')) }}
 ),
 
 final as (
     select
+        ds,
         user_id,
         movie_id,
         rating,

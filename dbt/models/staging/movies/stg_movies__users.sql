@@ -1,8 +1,8 @@
 with
 
 source as (
-    select * from {{ source('movielens', 'users') }}
-    where {{ ds_filter(source('movielens', 'users')) }}
+    select * from {{ source('movies', 'users') }}
+    where {{ ds_filter(source('movies', 'users')) }}
 ),
 
 final as (

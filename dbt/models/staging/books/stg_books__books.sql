@@ -1,19 +1,19 @@
 with
 
 source as (
-    select * from {{ source('goodbooks', 'books') }}
-    where {{ ds_filter(source('goodbooks', 'books')) }}
+    select * from {{ source('books', 'books') }}
+    where {{ ds_filter(source('books', 'books')) }}
 ),
 
 final as (
     select
         book_id,
+        goodreads_book_id,
         title,
         authors,
         publication_year,
         average_rating,
-        ratings_count,
-        genres
+        ratings_count
     from source
 )
 
