@@ -3,6 +3,6 @@
     {%- if var('ds') -%}
     ds = cast('{{ var("ds") }}' as date)
     {%- else -%}
-    ds = (select max(ds) from {{ relation }})
+    ds = (select max(newest.ds) from {{ relation }} as newest)
     {%- endif -%}
 {%- endmacro %}

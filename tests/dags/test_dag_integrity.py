@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
-STAGES = ["ingest_raw", "clean", "register_catalog", "load_warehouse", "train", "quality_gate", "score", "publish"]
+STAGES = ["ingest_raw", "clean", "register_catalog", "load_warehouse", "train", "quality_gate", "score", "publish",
+          "load_published_recs"]
 
 
 def _load(**env) -> "DagBag":  # noqa: F821
@@ -88,3 +89,29 @@ def test_stages_run_in_order_and_dbt_gates_training(dagbag):
     train_upstream = dag.get_task("train").get_flat_relative_ids(upstream=True)
     assert {t.task_id for t in dbt_tasks} <= train_upstream, "training waits for every dbt model and test"
     assert "load_warehouse" in {u for t in dbt_tasks for u in t.get_flat_relative_ids(upstream=True)}
+
+
+def test_source_freshness_runs_before_the_models_that_read_the_sources(dagbag):
+    dag = dagbag.dags["recsys_daily"]
+    freshness = dag.get_task("dbt.movies_ratings_source")
+    assert freshness.upstream_task_ids == {"load_warehouse"}
+    assert "dbt.stg_movies__ratings.run" in freshness.downstream_task_ids
+
+
+def test_recommendations_marts_are_built_from_what_was_published(dagbag):
+    dag = dagbag.dags["recsys_daily"]
+    published = {t.task_id for t in dag.tasks if t.task_id.startswith("dbt_published.")}
+    assert "dbt_published.mart_recs__run_quality.run" in published
+    assert "dbt.mart_recs__run_quality.run" not in {t.task_id for t in dag.tasks}
+    upstream = dag.get_task("dbt_published.mart_recs__run_quality.run").get_flat_relative_ids(upstream=True)
+    assert {"publish", "load_published_recs"} <= upstream
+
+
+@pytest.mark.parametrize("warehouse, target, mapping", [("postgres", "local", "PostgresUserPasswordProfileMapping"),
+                                                         ("redshift", "prod", "RedshiftUserPasswordProfileMapping")])
+def test_dbt_profile_comes_from_the_warehouse_connection(warehouse, target, mapping):
+    dag = _load(RECSYS_WAREHOUSE_TYPE=warehouse).dags["recsys_daily"]
+    profile = dag.get_task("dbt.fct_ratings.run").profile_config
+    assert profile.target_name == target
+    assert type(profile.profile_mapping).__name__ == mapping
+    assert profile.profile_mapping.conn_id == "recsys_warehouse"

@@ -35,14 +35,14 @@ final as (
         movies.movie_id,
         movies.title,
         movies.release_year,
+        activity.avg_rating,
         case
             when movies.release_year is null then 'unknown'
             else cast(movies.release_year - movies.release_year % 10 as varchar(4)) || 's'
         end as release_decade,
         coalesce(genres_per_movie.genre_list, '') as genre_list,
         coalesce(genres_per_movie.n_genres, 0) as n_genres,
-        coalesce(activity.n_ratings, 0) as n_ratings,
-        activity.avg_rating
+        coalesce(activity.n_ratings, 0) as n_ratings
     from movies
     left join genres_per_movie on movies.movie_id = genres_per_movie.movie_id
     left join activity on movies.movie_id = activity.movie_id

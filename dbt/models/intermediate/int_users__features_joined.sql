@@ -26,11 +26,11 @@ final as (
         users.age_bucket,
         users.occupation,
         users.zip_region,
-        users.gender is not null as has_demographics,
-        coalesce(activity.n_ratings, 0) as n_ratings,
         activity.avg_rating,
         activity.first_rated_at,
-        activity.last_rated_at
+        activity.last_rated_at,
+        users.gender is not null as has_demographics,
+        coalesce(activity.n_ratings, 0) as n_ratings
     from users
     left join activity on users.user_id = activity.user_id
 )

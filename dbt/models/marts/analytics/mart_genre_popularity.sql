@@ -33,7 +33,7 @@ final as (
         per_genre.n_movies,
         {{ round_to('per_genre.avg_rating', 3) }} as avg_rating,
         {{ round_to(ratio('per_genre.n_ratings', 'total.n_all_ratings'), 4) }} as share_of_ratings,
-        row_number() over (order by per_genre.n_ratings desc, per_genre.genre) as popularity_rank
+        row_number() over (order by per_genre.n_ratings desc, per_genre.genre asc) as popularity_rank
     from per_genre
     cross join total
 )

@@ -26,7 +26,7 @@ final as (
         movies.genre_list,
         per_movie.n_ratings,
         {{ round_to('per_movie.avg_rating', 3) }} as avg_rating,
-        row_number() over (order by per_movie.n_ratings desc, per_movie.movie_id) as rating_count_rank
+        row_number() over (order by per_movie.n_ratings desc, per_movie.movie_id asc) as rating_count_rank
     from per_movie
     inner join movies on per_movie.movie_id = movies.movie_id
 )

@@ -48,7 +48,7 @@ final as (
         scored.n_ratings,
         {{ round_to('scored.avg_rating', 3) }} as avg_rating,
         {{ round_to('scored.bayesian_avg', 4) }} as bayesian_avg,
-        row_number() over (order by scored.bayesian_avg desc, scored.movie_id) as top_rated_rank
+        row_number() over (order by scored.bayesian_avg desc, scored.movie_id asc) as top_rated_rank
     from scored
     inner join movies on scored.movie_id = movies.movie_id
 )

@@ -15,8 +15,8 @@ final as (
         publication_year,
         average_rating,
         ratings_count,
-        coalesce(primary_genre, 'unknown') as primary_genre,
-        genre_list
+        genre_list,
+        coalesce(primary_genre, 'unknown') as primary_genre
     from books
 )
 

@@ -9,15 +9,15 @@ users as (
 final as (
     select
         user_id,
-        coalesce(gender, 'unknown') as gender,
-        coalesce(age_bucket, 'unknown') as age_bucket,
-        coalesce(occupation, 'unknown') as occupation,
-        coalesce(zip_region, 'unknown') as zip_region,
         has_demographics,
         n_ratings,
         avg_rating,
         first_rated_at,
-        last_rated_at
+        last_rated_at,
+        coalesce(gender, 'unknown') as gender,
+        coalesce(age_bucket, 'unknown') as age_bucket,
+        coalesce(occupation, 'unknown') as occupation,
+        coalesce(zip_region, 'unknown') as zip_region
     from users
 )
 
