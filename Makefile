@@ -1,5 +1,5 @@
 # Everything runs through scripts/ so the README commands work without make too.
-.PHONY: demo test ui up down status clean bench-clean
+.PHONY: demo test ui dbt-docs lint-sql up down status clean bench-clean
 
 demo:            ## install, start services, run the daily DAG on the sample, print a summary
 	bash scripts/demo.sh
@@ -9,6 +9,12 @@ test:            ## install and run the default test suite (unit + integration)
 
 ui:              ## Airflow UI (standalone) on the demo state, http://127.0.0.1:8080
 	bash scripts/ui.sh
+
+dbt-docs:        ## dbt docs of the demo's warehouse on http://127.0.0.1:8081
+	bash scripts/dbt_docs.sh
+
+lint-sql:        ## Redshift validity: dbt parse/compile --target prod offline + sqlfluff (redshift)
+	bash scripts/bootstrap.sh && bash scripts/lint_dbt.sh
 
 up down status:  ## start / stop / check the local services
 	PYTHONPATH=plugins .venv/bin/python -m recsys.local.cli $@

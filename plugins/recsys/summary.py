@@ -60,4 +60,5 @@ def print_summary(settings: Settings, ds: str) -> None:
     print(f"  lake:       s3://{bucket}/ at {settings.moto_endpoint} (aws --endpoint-url ... s3 ls)")
     print(f"  warehouse:  psql postgresql://{settings.pg_user}@{settings.pg_host}:{settings.pg_port}/"
           f"{settings.pg_database}  (password: RECSYS_PG_PASSWORD)")
+    print("              analyst marts: marts.mart_* (README: For analysts); docs: make dbt-docs")
     print("  Airflow UI: make ui   then http://127.0.0.1:8080")

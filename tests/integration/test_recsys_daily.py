@@ -5,6 +5,7 @@ independently of the Spark job and the dbt models.
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,7 +14,9 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from recsys.settings import PROJECT_ROOT
 from tests.integration.conftest import airflow, dynamo_items
+from tests.integration.marts_check import check_analyst_marts, check_fact_and_dimensions, check_recommendation_marts
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -89,6 +92,34 @@ def test_marts_hold_the_expected_row_counts(local_stack, two_runs):
         assert count(f"select count(*) from raw.ratings where ds = '{DS}'") == expected["ratings"]
         assert count(f"select count(*) from raw.quarantine where ds = '{DS}'") == 4
     conn.close()
+
+
+def test_analyst_marts_match_the_clean_parquet(local_stack, two_runs):
+    check_fact_and_dimensions(local_stack, DS)  # two runs of the ds: still one snapshot
+    check_analyst_marts(local_stack, DS)
+
+
+def test_recommendation_marts_describe_what_was_published(local_stack, two_runs):
+    check_recommendation_marts(local_stack, f"lightfm-{DS}", dynamo_items(local_stack))
+
+
+def _dbt(*args: str, target_path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(Path(sys.executable).parent / "dbt"), *args, "--profiles-dir", ".",
+                           "--target-path", str(target_path)], cwd=PROJECT_ROOT / "dbt", capture_output=True,
+                          text=True, env=os.environ.copy())
+
+
+def test_dbt_docs_and_source_freshness_work_on_the_loaded_warehouse(two_runs, tmp_path):
+    docs = _dbt("docs", "generate", target_path=tmp_path)
+    assert docs.returncode == 0, docs.stdout[-3000:]
+    catalog = json.loads((tmp_path / "catalog.json").read_text())
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    models = {k for k, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+    assert models and models <= set(catalog["nodes"]), "every model is in the docs catalog"
+    freshness = _dbt("source", "freshness", target_path=tmp_path)
+    assert freshness.returncode == 0, freshness.stdout[-3000:]
+    results = json.loads((tmp_path / "sources.json").read_text())["results"]
+    assert results and {r["status"] for r in results} == {"pass"}
 
 
 def test_summary_reports_every_stage(two_runs):

@@ -12,6 +12,7 @@ import pytest
 
 from recsys.settings import PROJECT_ROOT
 from tests.integration.conftest import airflow, dynamo_items
+from tests.integration.marts_check import check_analyst_marts, check_fact_and_dimensions, check_recommendation_marts
 
 SHARED = PROJECT_ROOT.parent / "shared" / "data"
 DS = "2026-03-02"
@@ -55,3 +56,9 @@ def test_marts_hold_ml100k(local_stack, run):
         assert cur.fetchone() == (943, 21)
         cur.execute(f"select count(*) from raw.books where ds = '{DS}'")
         assert cur.fetchone()[0] == 10_000
+
+
+def test_analyst_marts_match_the_clean_ml100k(local_stack, run):
+    check_fact_and_dimensions(local_stack, DS)
+    check_analyst_marts(local_stack, DS)
+    check_recommendation_marts(local_stack, f"lightfm-{DS}", run)
