@@ -1,11 +1,14 @@
 # Everything runs through scripts/ so the README commands work without make too.
-.PHONY: demo test ui dbt-docs lint-sql up down status clean bench-clean
+.PHONY: demo test test-real-data ui dbt-docs lint-sql up down status clean bench-clean
 
 demo:            ## install, start services, run the daily DAG on the sample, print a summary
 	bash scripts/demo.sh
 
 test:            ## install and run the default test suite (unit + integration)
 	bash scripts/test.sh
+
+test-real-data:  ## the whole DAG on ../shared/data (ML-100K + goodbooks-10k), checked against the raw files
+	bash scripts/test.sh -m real_data
 
 ui:              ## Airflow UI (standalone) on the demo state, http://127.0.0.1:8080
 	bash scripts/ui.sh

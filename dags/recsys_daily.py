@@ -51,13 +51,14 @@ PUBLISHED = "tag:published"  # models of what was published, built after publish
 
 
 def dbt_group(group_id: str, select: list[str] | None = None, exclude: list[str] | None = None) -> DbtTaskGroup:
-    """A cosmos task group over the dbt project: each model, then its tests; a failing test stops downstream."""
+    """A cosmos task group over the dbt project: one `dbt build` per model (the model, then its tests), so a
+    failing test fails the model's task and stops everything downstream."""
     return DbtTaskGroup(
         group_id=group_id,
         project_config=ProjectConfig(dbt_project_path=DBT_DIR, manifest_path=DBT_DIR / "target" / "manifest.json",
                                      dbt_vars={"ds": "{{ ds }}"}),
         profile_config=DBT_PROFILE,
-        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH,
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD,
                                    should_detach_multiple_parents_tests=True, select=select or [],
                                    exclude=exclude or [],
                                    source_rendering_behavior=SourceRenderingBehavior.WITH_TESTS_OR_FRESHNESS),

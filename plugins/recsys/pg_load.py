@@ -10,7 +10,7 @@ from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.postgres.hooks.postgres import PostgresHook
 
 from recsys.warehouse import (RAW_SCHEMA, PartitionSource, create_table_sql, drop_if_columns_changed, load_time,
-                              read_parquet_prefix, table_columns)
+                              parquet_columns, read_parquet_prefix, table_columns)
 
 
 def _flatten_lists(table: pa.Table) -> pa.Table:
@@ -54,7 +54,7 @@ class PostgresCopyLoader:
 
     def replace_with_table(self, name: str, table: pa.Table, ds: str) -> int:
         """Replace the ``ds`` rows of ``raw.<name>`` with ``table`` atomically; return rows loaded."""
-        columns = table_columns(table.schema, {})
+        columns = table_columns(parquet_columns(table.schema), {})
         # combine_chunks: pyarrow's CSV writer emits NUL bytes for zero-row chunks of a concatenation
         table = _flatten_lists(table).combine_chunks()
         buf = io.BytesIO()

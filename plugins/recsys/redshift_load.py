@@ -19,8 +19,8 @@ import pyarrow.parquet as pq
 from airflow.providers.amazon.aws.hooks.redshift_sql import RedshiftSQLHook
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
-from recsys.warehouse import (LOAD_COLUMNS, RAW_SCHEMA, PartitionSource, column_defs, create_table_sql, drop_if_columns_changed,
-                              load_time, parquet_keys, sql_type)
+from recsys.warehouse import (RAW_SCHEMA, PartitionSource, column_defs, create_table_sql, drop_if_columns_changed,
+                              load_time, parquet_columns, parquet_keys, table_columns)
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +33,13 @@ def _quoted(names) -> str:
     return ", ".join(f'"{n}"' for n in names)
 
 
-def parquet_footer(s3: S3Hook, bucket: str, key: str) -> pq.FileMetaData:
-    """A Parquet part's metadata (schema, row count), read with two ranged GETs, not the whole file."""
+def parquet_footer(s3: S3Hook, bucket: str, key: str) -> tuple[int, pq.FileMetaData]:
+    """A Parquet part's size and metadata (schema, row count), read with two ranged GETs, not the whole file."""
     obj = s3.get_key(key, bucket_name=bucket)
     size = obj.content_length
     tail = obj.get(Range=f"bytes={size - 8}-")["Body"].read()
     footer = obj.get(Range=f"bytes={size - 8 - int.from_bytes(tail[:4], 'little')}-")["Body"].read()
-    return pq.read_metadata(io.BytesIO(b"PAR1" + footer))
+    return size, pq.read_metadata(io.BytesIO(b"PAR1" + footer))
 
 
 def manifest_key(name: str, ds: str, index: int) -> str:
@@ -100,20 +100,18 @@ class RedshiftCopyLoader:
 
     def stage(self, name: str, ds: str, index: int, source: PartitionSource) -> StagedSource:
         """Read the source's Parquet footers and write its COPY manifest."""
-        keys = parquet_keys(self.s3, self.bucket, source.prefix)
-        footers = {k: parquet_footer(self.s3, self.bucket, k) for k in keys}
-        sizes = {k: self.s3.get_key(k, bucket_name=self.bucket).content_length for k in keys}
+        parts = {k: parquet_footer(self.s3, self.bucket, k) for k in parquet_keys(self.s3, self.bucket, source.prefix)}
         key = manifest_key(name, ds, index)
-        self.s3.load_string(json.dumps(copy_manifest(self.bucket, sizes)), key=key, bucket_name=self.bucket,
-                            replace=True)
-        schema = footers[keys[0]].schema.to_arrow_schema()
-        return StagedSource([(f.name, sql_type(f.type, redshift=True)) for f in schema], f"s3://{self.bucket}/{key}",
-                            source.constants, sum(f.num_rows for f in footers.values()))
+        manifest = copy_manifest(self.bucket, {k: size for k, (size, _) in parts.items()})
+        self.s3.load_string(json.dumps(manifest), key=key, bucket_name=self.bucket, replace=True)
+        schema = next(iter(parts.values()))[1].schema.to_arrow_schema()
+        return StagedSource(parquet_columns(schema, redshift=True), f"s3://{self.bucket}/{key}",
+                            source.constants, sum(meta.num_rows for _, meta in parts.values()))
 
     def replace_partition(self, name: str, sources: list[PartitionSource], ds: str) -> int:
-        """Replace the ``ds`` rows of ``raw.<name>`` with the rows of ``sources``; return rows loaded."""
+        """Replace the ``ds`` rows of ``raw.<name>`` with the rows of ``sources`` (which share one Parquet schema)."""
         staged = [self.stage(name, ds, i, s) for i, s in enumerate(sources)]
-        columns = staged[0].columns + [(k, "varchar(256)") for k in staged[0].constants] + list(LOAD_COLUMNS)
+        columns = table_columns(staged[0].columns, staged[0].constants)
         expected = sum(s.num_rows for s in staged)
         conn = self.hook.get_conn()
         try:

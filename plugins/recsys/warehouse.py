@@ -88,11 +88,14 @@ def sql_type(arrow_type: pa.DataType, redshift: bool = False) -> str:
     return "varchar(65535)"
 
 
-def table_columns(schema: pa.Schema, constants: dict[str, str], redshift: bool = False) -> list[tuple[str, str]]:
+def parquet_columns(schema: pa.Schema, redshift: bool = False) -> list[tuple[str, str]]:
+    """(name, warehouse type) of each Parquet column."""
+    return [(f.name, sql_type(f.type, redshift)) for f in schema]
+
+
+def table_columns(columns: list[tuple[str, str]], constants: dict[str, str]) -> list[tuple[str, str]]:
     """(name, type) of a raw table: the Parquet columns, the constants, then loaded_at and ds."""
-    columns = [(f.name, sql_type(f.type, redshift)) for f in schema]
-    columns += [(name, "varchar(256)") for name in constants]
-    return columns + list(LOAD_COLUMNS)
+    return [*columns, *((name, "varchar(256)") for name in constants), *LOAD_COLUMNS]
 
 
 def column_defs(columns: list[tuple[str, str]]) -> str:
@@ -123,7 +126,7 @@ def load_time() -> datetime:
 
 def ensure_table(loader: Loader, name: str, schema: pa.Schema) -> None:
     """Create ``raw.<name>`` empty unless it exists, so models reading it build before its first load."""
-    columns = table_columns(schema, {}, loader.redshift)
+    columns = table_columns(parquet_columns(schema, loader.redshift), {})
     loader.hook.run([f"create schema if not exists {RAW_SCHEMA}", create_table_sql(name, columns)])
 
 

@@ -85,7 +85,8 @@ def test_stages_run_in_order_and_dbt_gates_training(dagbag):
             continue  # the dbt group sits between load_warehouse and train
         assert downstream in dag.get_task(upstream).downstream_task_ids, (upstream, downstream)
     dbt_tasks = [t for t in dag.tasks if t.task_id.startswith("dbt.")]
-    assert any(t.task_id.endswith(".test") for t in dbt_tasks), "each model's tests run as tasks"
+    builds = [t for t in dbt_tasks if t.task_id.endswith("_model_build")]
+    assert builds and all(t.base_cmd == ["build"] for t in builds), "each model's task builds it, then tests it"
     train_upstream = dag.get_task("train").get_flat_relative_ids(upstream=True)
     assert {t.task_id for t in dbt_tasks} <= train_upstream, "training waits for every dbt model and test"
     assert "load_warehouse" in {u for t in dbt_tasks for u in t.get_flat_relative_ids(upstream=True)}
@@ -95,15 +96,15 @@ def test_source_freshness_runs_before_the_models_that_read_the_sources(dagbag):
     dag = dagbag.dags["recsys_daily"]
     freshness = dag.get_task("dbt.movies_ratings_source")
     assert freshness.upstream_task_ids == {"load_warehouse"}
-    assert "dbt.stg_movies__ratings.run" in freshness.downstream_task_ids
+    assert "dbt.stg_movies__ratings_model_build" in freshness.downstream_task_ids
 
 
 def test_recommendations_marts_are_built_from_what_was_published(dagbag):
     dag = dagbag.dags["recsys_daily"]
     published = {t.task_id for t in dag.tasks if t.task_id.startswith("dbt_published.")}
-    assert "dbt_published.mart_recs__run_quality.run" in published
-    assert "dbt.mart_recs__run_quality.run" not in {t.task_id for t in dag.tasks}
-    upstream = dag.get_task("dbt_published.mart_recs__run_quality.run").get_flat_relative_ids(upstream=True)
+    assert "dbt_published.mart_recs__run_quality_model_build" in published
+    assert "dbt.mart_recs__run_quality_model_build" not in {t.task_id for t in dag.tasks}
+    upstream = dag.get_task("dbt_published.mart_recs__run_quality_model_build").get_flat_relative_ids(upstream=True)
     assert {"publish", "load_published_recs"} <= upstream
 
 
@@ -111,7 +112,7 @@ def test_recommendations_marts_are_built_from_what_was_published(dagbag):
                                                          ("redshift", "prod", "RedshiftUserPasswordProfileMapping")])
 def test_dbt_profile_comes_from_the_warehouse_connection(warehouse, target, mapping):
     dag = _load(RECSYS_WAREHOUSE_TYPE=warehouse).dags["recsys_daily"]
-    profile = dag.get_task("dbt.fct_ratings.run").profile_config
+    profile = dag.get_task("dbt.fct_ratings_model_build").profile_config
     assert profile.target_name == target
     assert type(profile.profile_mapping).__name__ == mapping
     assert profile.profile_mapping.conn_id == "recsys_warehouse"

@@ -103,20 +103,23 @@ def test_recommendation_marts_describe_what_was_published(local_stack, two_runs)
     check_recommendation_marts(local_stack, f"lightfm-{DS}", dynamo_items(local_stack))
 
 
-def _dbt(*args: str, target_path: Path) -> subprocess.CompletedProcess:
+def dbt(*args: str, target_path: Path) -> subprocess.CompletedProcess:
+    """Run the dbt CLI in dbt/ on the test warehouse; its output stays in ``target_path``."""
     return subprocess.run([str(Path(sys.executable).parent / "dbt"), *args, "--profiles-dir", ".",
                            "--target-path", str(target_path)], cwd=PROJECT_ROOT / "dbt", capture_output=True,
                           text=True, env=os.environ.copy())
 
 
-def test_dbt_docs_and_source_freshness_work_on_the_loaded_warehouse(two_runs, tmp_path):
-    docs = _dbt("docs", "generate", target_path=tmp_path)
+def test_dbt_build_docs_and_source_freshness_work_on_the_loaded_warehouse(two_runs, tmp_path):
+    build = dbt("build", "--vars", f"{{ds: '{DS}'}}", target_path=tmp_path)
+    assert build.returncode == 0, build.stdout[-3000:]
+    docs = dbt("docs", "generate", target_path=tmp_path)
     assert docs.returncode == 0, docs.stdout[-3000:]
     catalog = json.loads((tmp_path / "catalog.json").read_text())
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     models = {k for k, n in manifest["nodes"].items() if n["resource_type"] == "model"}
     assert models and models <= set(catalog["nodes"]), "every model is in the docs catalog"
-    freshness = _dbt("source", "freshness", target_path=tmp_path)
+    freshness = dbt("source", "freshness", target_path=tmp_path)
     assert freshness.returncode == 0, freshness.stdout[-3000:]
     results = json.loads((tmp_path / "sources.json").read_text())["results"]
     assert results and {r["status"] for r in results} == {"pass"}

@@ -13,10 +13,11 @@ import pytest
 from recsys.settings import PROJECT_ROOT
 from tests.integration.conftest import airflow, dynamo_items
 from tests.integration.marts_check import check_analyst_marts, check_fact_and_dimensions, check_recommendation_marts
+from tests.integration.test_recsys_daily import dbt
 
 SHARED = PROJECT_ROOT.parent / "shared" / "data"
 DS = "2026-03-02"
-pytestmark = [pytest.mark.integration, pytest.mark.slow,
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.real_data,
               pytest.mark.skipif(not (SHARED / "ml-100k" / "u.data").exists()
                                  or not (SHARED / "goodbooks-10k" / "books.csv").exists(),
                                  reason=f"real data not found under {SHARED}")]
@@ -62,3 +63,8 @@ def test_analyst_marts_match_the_clean_ml100k(local_stack, run):
     check_fact_and_dimensions(local_stack, DS)
     check_analyst_marts(local_stack, DS)
     check_recommendation_marts(local_stack, f"lightfm-{DS}", run)
+
+
+def test_dbt_build_passes_on_ml100k(run, tmp_path):
+    build = dbt("build", "--vars", f"{{ds: '{DS}'}}", target_path=tmp_path)
+    assert build.returncode == 0, build.stdout[-3000:]
