@@ -7,7 +7,7 @@
 | `clean` | PySpark job, spark-submit locally or AWS Glue 5: typed, validated, deduplicated; rejects with file, line and reason | `clean/<table>/ds=<ds>/`, `quarantine/...` |
 | `register_catalog` | checks the row accounting, registers the clean tables in the Glue Data Catalog | `<catalog db>.<table>` partition ds |
 | `load_warehouse` | replaces the ds partition of the warehouse `raw` schema | `raw.*` |
-| `dbt` | cosmos task group: source freshness, then every model and its tests; a failing test stops the run | `staging.*`, `intermediate.*`, `marts.*` |
+| `dbt` | cosmos task group: source freshness, then one `dbt build` per model (the model, then its tests); a failing test stops the run | `staging.*`, `intermediate.*`, `marts.*` |
 | `train` | LightFM hybrid (demographic + genre features) vs popularity on a temporal hold-out | `models/<run_id>/` |
 | `quality_gate` | refuses a model that does not beat popularity on NDCG@10 | - |
 | `score` | top-10 unseen movies and top-5 books (from the movies' genres) per user | `recs/ds=<ds>/` |
@@ -39,14 +39,11 @@ from spark.cleaning.datasets import BOOK_DATASETS, MOVIE_DATASETS
 settings = get_settings()
 DBT_DIR = settings.dbt_project_dir
 # dbt's profile comes from the recsys_warehouse Airflow connection (read at run time, not parse time).
-if settings.warehouse_type == "redshift":
-    DBT_PROFILE = ProfileConfig(profile_name="recsys", target_name="prod",
-                                profile_mapping=RedshiftUserPasswordProfileMapping(
-                                    conn_id=settings.warehouse_conn_id, profile_args={"schema": "public"}))
-else:
-    DBT_PROFILE = ProfileConfig(profile_name="recsys", target_name="local",
-                                profile_mapping=PostgresUserPasswordProfileMapping(
-                                    conn_id=settings.warehouse_conn_id, profile_args={"schema": "public"}))
+_MAPPING, _TARGET = ((RedshiftUserPasswordProfileMapping, "prod") if settings.warehouse_type == "redshift"
+                     else (PostgresUserPasswordProfileMapping, "local"))
+DBT_PROFILE = ProfileConfig(profile_name="recsys", target_name=_TARGET,
+                            profile_mapping=_MAPPING(conn_id=settings.warehouse_conn_id,
+                                                     profile_args={"schema": "public"}))
 PUBLISHED = "tag:published"  # models of what was published, built after publishing
 
 
