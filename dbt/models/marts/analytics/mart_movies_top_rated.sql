@@ -12,45 +12,38 @@ ratings as (
 
 movies as (
     select * from {{ ref('dim_movies') }}
+    where n_ratings >= {{ min_votes }}
 ),
 
 overall as (
     select avg(rating) as mean_rating from ratings
 ),
 
-per_movie as (
-    select
-        movie_id,
-        count(*) as n_ratings,
-        avg(rating) as avg_rating
-    from ratings
-    group by movie_id
-    having count(*) >= {{ min_votes }}
-),
-
 scored as (
     select
-        per_movie.movie_id,
-        per_movie.n_ratings,
-        per_movie.avg_rating,
-        (per_movie.n_ratings * per_movie.avg_rating + {{ min_votes }} * overall.mean_rating)
-        / (per_movie.n_ratings + {{ min_votes }}) as bayesian_avg
-    from per_movie
+        movies.movie_id,
+        movies.title,
+        movies.release_year,
+        movies.genre_list,
+        movies.n_ratings,
+        movies.avg_rating,
+        (movies.n_ratings * movies.avg_rating + {{ min_votes }} * overall.mean_rating)
+        / (movies.n_ratings + {{ min_votes }}) as bayesian_avg
+    from movies
     cross join overall
 ),
 
 final as (
     select
-        scored.movie_id,
-        movies.title,
-        movies.release_year,
-        movies.genre_list,
-        scored.n_ratings,
-        {{ round_to('scored.avg_rating', 3) }} as avg_rating,
-        {{ round_to('scored.bayesian_avg', 4) }} as bayesian_avg,
-        row_number() over (order by scored.bayesian_avg desc, scored.movie_id asc) as top_rated_rank
+        movie_id,
+        title,
+        release_year,
+        genre_list,
+        n_ratings,
+        {{ round_to('avg_rating', 3) }} as avg_rating,
+        {{ round_to('bayesian_avg', 4) }} as bayesian_avg,
+        row_number() over (order by bayesian_avg desc, movie_id asc) as top_rated_rank
     from scored
-    inner join movies on scored.movie_id = movies.movie_id
 )
 
 select * from final
