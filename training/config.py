@@ -6,7 +6,6 @@ from dataclasses import asdict, dataclass
 MARTS_SCHEMA = "marts"
 POSITIVE_THRESHOLD = 4      # a rating >= this is a positive (implicit feedback)
 TEST_FRACTION = 0.2         # newest share of each user's positives held out
-EVAL_K = 10
 N_MOVIES = 10
 N_BOOKS = 5
 SEED = 42

@@ -9,7 +9,7 @@ from lightfm import LightFM
 
 from training import books, evaluate, model
 from training.baselines import popularity_scores
-from training.config import EVAL_K, N_BOOKS, N_MOVIES, ModelParams
+from training.config import N_BOOKS, N_MOVIES, ModelParams
 from training.data import TrainingData
 from training.features import Features, build_features
 from training.split import positives, temporal_split
@@ -34,8 +34,8 @@ def evaluate_models(data: TrainingData, features: Features, params: ModelParams)
     log.info("evaluation split: %d train positives, %d test positives", train.nnz, test.nnz)
     lightfm = model.train(features, train, params)
     metrics = {
-        "lightfm": evaluate.evaluate(model.score_matrix(lightfm, features), test, known, EVAL_K),
-        "popularity": evaluate.evaluate(popularity_scores(train, train.shape[0]), test, known, EVAL_K),
+        "lightfm": evaluate.evaluate(model.score_matrix(lightfm, features), test, known),
+        "popularity": evaluate.evaluate(popularity_scores(train, train.shape[0]), test, known),
     }
     for name, m in metrics.items():
         log.info("%-10s %s", name, m)
