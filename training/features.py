@@ -65,3 +65,10 @@ def build_features(users: pd.DataFrame, items: pd.DataFrame) -> Features:
     return Features(dataset=dataset, user_ids=user_ids, movie_ids=movie_ids,
                     user_features=dataset.build_user_features(user_feats),
                     item_features=dataset.build_item_features(item_feats))
+
+
+def identity_only(features: Features) -> Features:
+    """The same users and items with identity features only (pure collaborative filtering)."""
+    return Features(dataset=features.dataset, user_ids=features.user_ids, movie_ids=features.movie_ids,
+                    user_features=sp.identity(len(features.user_ids), dtype=np.float32, format="csr"),
+                    item_features=sp.identity(len(features.movie_ids), dtype=np.float32, format="csr"))
