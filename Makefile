@@ -1,5 +1,7 @@
 # Everything runs through scripts/ so the README commands work without make too.
-.PHONY: demo test test-real-data ui dbt-docs lint-sql up down status clean bench-clean
+.PHONY: demo test test-real-data ui dbt-docs lint-sql up down status clean bench-clean bench-model
+
+DATA ?= ../shared/data/ml-100k
 
 demo:            ## install, start services, run the daily DAG on the sample, print a summary
 	bash scripts/demo.sh
@@ -24,6 +26,9 @@ up down status:  ## start / stop / check the local services
 
 clean:           ## stop the services and delete all local state (.state/)
 	PYTHONPATH=plugins .venv/bin/python -m recsys.local.cli wipe
+
+bench-model:     ## every model on both evaluation protocols (DATA=MovieLens-100K folder; writes benchmarks/results/)
+	bash scripts/bootstrap.sh && OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/model_benchmark.py --data $(DATA)
 
 bench-clean:     ## benchmark the clean job on 1M and 10M synthetic ratings (writes benchmarks/results/)
 	bash scripts/bootstrap.sh && .venv/bin/python benchmarks/clean_benchmark.py --ratings 1000000 10000000

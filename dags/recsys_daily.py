@@ -117,8 +117,8 @@ def recsys_daily():
 
     # Tasks pass the model run id along; `run_id` itself is a reserved context key.
     @task
-    def train(ds=None) -> str:
-        return stages.train(settings, ds)["run_id"]
+    def train(ds=None, params=None) -> str:
+        return stages.train(settings, ds, params["dataset"])["run_id"]
 
     @task
     def quality_gate(model_run_id: str) -> str:

@@ -17,28 +17,35 @@ def popularity_scores(interactions: sp.spmatrix, n_users: int) -> np.ndarray:
     return np.broadcast_to(counts, (n_users, counts.size))
 
 
+def _segment_keys(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A key per row for the segment ``columns``, and whether the row has them all."""
+    return (frame[columns].astype("string").fillna("").agg("|".join, axis=1).to_numpy(),
+            frame[columns].notna().all(axis=1).to_numpy())
+
+
 def segment_popularity_scores(interactions: sp.spmatrix, users: pd.DataFrame, levels: list[list[str]],
-                              min_positives: int = 100) -> np.ndarray:
-    """Popularity within each user's demographic segment, backing off to coarser segments.
+                              min_positives: int = 100, targets: pd.DataFrame | None = None) -> np.ndarray:
+    """Popularity within each demographic segment, backing off to coarser segments.
 
     ``users`` has one row per matrix row with the demographic columns; ``levels`` goes
-    from the finest segment (e.g. gender x age bucket x occupation) to the coarsest. A
-    user gets the counts of the finest segment whose members have at least
-    ``min_positives`` positives in ``interactions`` (global popularity when none has);
-    global counts break ties. Users without demographics get global popularity.
+    from the finest segment (e.g. gender x age bucket) to the coarsest. Each target
+    (default: each user) gets the counts of the finest segment whose members have at
+    least ``min_positives`` positives in ``interactions``, global popularity when none
+    has or when it has no demographics; global counts break ties. ``targets`` can be
+    other rows with the same columns, e.g. the segments of new users.
     """
+    targets = users if targets is None else targets
     matrix = interactions.tocsr().astype(np.float32)
     global_counts = np.asarray(matrix.sum(axis=0)).ravel()
-    scores = np.tile(global_counts * 1e-6, (matrix.shape[0], 1))
-    decided = np.zeros(matrix.shape[0], dtype=bool)
+    scores = np.tile(global_counts * 1e-6, (len(targets), 1))
+    decided = np.zeros(len(targets), dtype=bool)
     for columns in levels:
-        keys = users[columns].astype("string").fillna("\0").agg("|".join, axis=1).to_numpy()
-        known = users[columns].notna().all(axis=1).to_numpy()
-        for key in np.unique(keys[known & ~decided]):
-            members = np.flatnonzero((keys == key) & known)
-            counts = np.asarray(matrix[members].sum(axis=0)).ravel()
+        member_keys, member_known = _segment_keys(users, columns)
+        target_keys, target_known = _segment_keys(targets, columns)
+        for key in np.unique(target_keys[target_known & ~decided]):
+            counts = np.asarray(matrix[np.flatnonzero((member_keys == key) & member_known)].sum(axis=0)).ravel()
             if counts.sum() >= min_positives:
-                todo = members[~decided[members]]
+                todo = np.flatnonzero((target_keys == key) & target_known & ~decided)
                 scores[todo] += counts
                 decided[todo] = True
     scores[~decided] += global_counts

@@ -72,3 +72,16 @@ def identity_only(features: Features) -> Features:
     return Features(dataset=features.dataset, user_ids=features.user_ids, movie_ids=features.movie_ids,
                     user_features=sp.identity(len(features.user_ids), dtype=np.float32, format="csr"),
                     item_features=sp.identity(len(features.movie_ids), dtype=np.float32, format="csr"))
+
+
+def without_identity(user_features: sp.csr_matrix, n_users: int, rows: np.ndarray) -> sp.csr_matrix:
+    """``user_features`` with the identity of ``rows`` removed: those users are known only by their
+    demographics (cold start). Their rows are renormalised to sum to 1, as LightFM builds them."""
+    features = user_features.tolil(copy=True)
+    for row in rows:
+        features[row, row] = 0  # LightFM puts user identities in the first n_users columns
+    features = features.tocsr()
+    features.eliminate_zeros()
+    sums = np.asarray(features.sum(axis=1)).ravel()
+    scale = np.divide(1.0, sums, out=np.zeros_like(sums), where=sums > 0)
+    return (sp.diags(scale.astype(np.float32)) @ features).tocsr()

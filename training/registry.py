@@ -45,3 +45,13 @@ def published_run(hook: S3Hook, bucket: str) -> dict | None:
     if not hook.check_for_key(lake.PUBLISHED_POINTER, bucket_name=bucket):
         return None
     return json.loads(hook.read_key(lake.PUBLISHED_POINTER, bucket_name=bucket))
+
+
+def published_metrics(hook: S3Hook, bucket: str) -> dict | None:
+    """Metrics of the last published run; None before the first publish or for a run stored
+    before the two-protocol evaluation (nothing comparable to hold the new run to)."""
+    pointer = published_run(hook, bucket)
+    if pointer is None:
+        return None
+    metrics = load_metrics(hook, bucket, pointer["run_id"])
+    return metrics if "protocols" in metrics else None

@@ -33,8 +33,13 @@ PUBLISHED_POINTER = "models/published.json"
 
 
 def recs_key(ds: str) -> str:
-    """Key of the scored recommendations of one day (JSON lines)."""
+    """Key of the scored recommendations of one day (JSON lines, one per user)."""
     return f"recs/ds={ds}/recommendations.jsonl"
+
+
+def segment_recs_key(ds: str) -> str:
+    """Key of the cold-start recommendations of one day (JSON lines, one per demographic segment)."""
+    return f"recs/ds={ds}/segments.jsonl"
 
 
 def published_prefix(ds: str) -> str:

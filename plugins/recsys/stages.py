@@ -94,8 +94,8 @@ def load_warehouse(settings: Settings, ds: str) -> dict:
     return warehouse.load_ds(_loader(settings, s3), s3, settings.lake_bucket, ds)
 
 
-def train(settings: Settings, ds: str) -> dict:
-    """Train and evaluate on the training marts; store the run in the registry."""
+def train(settings: Settings, ds: str, dataset: str) -> dict:
+    """Train and evaluate on the training marts (loaded from ``dataset``); store the run in the registry."""
     from training import registry
     from training.config import ModelParams
     from training.data import load_training_data
@@ -107,50 +107,59 @@ def train(settings: Settings, ds: str) -> dict:
     params = ModelParams()
     trained, metrics = train_and_evaluate(data, params)
     run_id = registry.model_run_id(ds)
-    metrics = {"run_id": run_id, "ds": ds, "models": metrics}
+    metrics = {"run_id": run_id, "ds": ds, "dataset": dataset, **metrics}
     registry.save_run(_s3(settings), settings.lake_bucket, run_id, trained, params.as_dict(), metrics)
     log.info("model run %s stored in s3://%s/%s", run_id, settings.lake_bucket, lake.model_prefix(run_id))
     return metrics
 
 
-def quality_gate(settings: Settings, run_id: str, metric: str = "ndcg@10") -> dict:
-    """Fail (no retry) unless the model beats the popularity baseline on ``metric``."""
+def quality_gate(settings: Settings, run_id: str) -> dict:
+    """Fail (no retry) unless the run's model beats global popularity and holds the last published level."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from training import registry
+    from training import gate, registry
 
-    models = registry.load_metrics(_s3(settings), settings.lake_bucket, run_id)["models"]
-    ours, baseline = models["lightfm"][metric], models["popularity"][metric]
-    if not ours > baseline:
-        raise AirflowFailException(
-            f"model run {run_id} refused: LightFM {metric}={ours:.4f} does not beat popularity "
-            f"{metric}={baseline:.4f}; the previously published recommendations stay live")
-    log.info("model run %s passes: LightFM %s=%.4f > popularity %.4f", run_id, metric, ours, baseline)
-    return {"run_id": run_id, metric: ours, f"popularity_{metric}": baseline}
+    hook = _s3(settings)
+    metrics = registry.load_metrics(hook, settings.lake_bucket, run_id)
+    previous = registry.published_metrics(hook, settings.lake_bucket)
+    try:
+        verdict = gate.check(metrics, previous)
+    except gate.GateRefused as refused:
+        raise AirflowFailException(f"model run {run_id} refused: {refused}; the previously published "
+                                   f"recommendations stay live") from None
+    log.info("model run %s passes the gate: %s", run_id, verdict)
+    return {"run_id": run_id, **verdict}
 
 
 def score(settings: Settings, run_id: str, ds: str) -> dict:
-    """Score every user with the run's model; write JSON lines to ``recs/ds=<ds>/``."""
+    """Score every user and every demographic segment (cold start) with the run's models;
+    write JSON lines to ``recs/ds=<ds>/``."""
     from training import registry
     from training.data import load_training_data
     from training.pipeline import score as score_users
+    from training.pipeline import score_segments
 
     hook = _s3(settings)
     trained = registry.load_artefacts(hook, settings.lake_bucket, run_id)
+    cold_model = registry.load_metrics(hook, settings.lake_bucket, run_id)["cold_start"]["model"]
     data = load_training_data(_warehouse(settings))
-    records = score_users(trained, data)
-    body = "\n".join(json.dumps(r, sort_keys=True) for r in records)
-    hook.load_string(body, key=lake.recs_key(ds), bucket_name=settings.lake_bucket, replace=True)
-    return {"users": len(records), "key": lake.recs_key(ds)}
+    written = {}
+    for key, records in ((lake.recs_key(ds), score_users(trained, data)),
+                         (lake.segment_recs_key(ds), score_segments(trained, data, cold_model))):
+        body = "\n".join(json.dumps(r, sort_keys=True) for r in records)
+        hook.load_string(body, key=key, bucket_name=settings.lake_bucket, replace=True)
+        written[key] = len(records)
+    return {"written": written, "cold_start_model": cold_model}
 
 
-def _scored(hook, settings: Settings, ds: str) -> list[dict]:
-    lines = hook.read_key(lake.recs_key(ds), bucket_name=settings.lake_bucket).splitlines()
+def _scored(hook, settings: Settings, key: str) -> list[dict]:
+    lines = hook.read_key(key, bucket_name=settings.lake_bucket).splitlines()
     return [json.loads(line) for line in lines if line]
 
 
 def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) -> dict:
-    """Write the scored recommendations of ``ds`` to DynamoDB and mark the run published."""
+    """Write the recommendations of ``ds`` (users, and ``segment#...`` items for new users) to DynamoDB
+    and mark the run published."""
     from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
 
     from recsys import publish
@@ -158,7 +167,7 @@ def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) ->
 
     hook = _s3(settings)
     records = [{**r, "model_run_id": run_id, "ds": ds, "generated_at": generated_at}
-               for r in _scored(hook, settings, ds)]
+               for key in (lake.recs_key(ds), lake.segment_recs_key(ds)) for r in _scored(hook, settings, key)]
     dynamo = DynamoDBHook(aws_conn_id=settings.aws_conn_id, table_name=settings.recs_table,
                           table_keys=[publish.KEY])
     publish.ensure_table(dynamo, settings.recs_table)
@@ -172,6 +181,6 @@ def load_published_recs(settings: Settings, run_id: str, ds: str) -> dict:
     from recsys import warehouse
 
     hook = _s3(settings)
-    rows = warehouse.load_published(_loader(settings, hook), hook, settings.lake_bucket, _scored(hook, settings, ds),
-                                    run_id, ds)
+    rows = warehouse.load_published(_loader(settings, hook), hook, settings.lake_bucket,
+                                    _scored(hook, settings, lake.recs_key(ds)), run_id, ds)
     return {"rows": rows, "model_run_id": run_id}

@@ -41,10 +41,14 @@ def print_summary(settings: Settings, ds: str) -> None:
     for table, n in _warehouse_counts(settings, ds).items():
         print(f"  {table:<40} {n:>8}")
     run_id = registry.model_run_id(ds)
-    models = registry.load_metrics(s3, bucket, run_id)["models"]
-    print(f"\n-- model run {run_id} (temporal hold-out, {models['lightfm']['n_test_users']} test users)")
-    for name, m in models.items():
-        print(f"  {name:<11} precision@10={m['precision@10']:.4f}  ndcg@10={m['ndcg@10']:.4f}")
+    metrics = registry.load_metrics(s3, bucket, run_id)
+    for protocol, title in (("A", "warm, temporal hold-out"), ("B", "cold start, 5 folds of new users")):
+        print(f"\n-- model run {run_id}, protocol {protocol} ({title})")
+        for name, m in metrics["protocols"][protocol].items():
+            print(f"  {name:<15} ndcg@10={m['ndcg@10']:.4f}  precision@10={m['precision@10']:.4f}  "
+                  f"coverage@10={m['coverage@10']:.3f}")
+    cold = metrics["cold_start"]
+    print(f"  cold start serves: {cold['model']} (reference {cold['reference']})")
     print(f"  published: {registry.published_run(s3, bucket)}")
 
     dynamo = DynamoDBHook(aws_conn_id=settings.aws_conn_id, table_name=settings.recs_table)

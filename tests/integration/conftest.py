@@ -22,13 +22,15 @@ def airflow(*args: str, log: Path, env: dict | None = None) -> None:
         pytest.fail(f"airflow {' '.join(args)} failed ({proc.returncode}); log {log}:\n" + "\n".join(tail))
 
 
-def dynamo_items(settings) -> list[dict]:
-    """Every item of the recommendations table, ordered by user id."""
+def dynamo_items(settings, segments: bool = False) -> list[dict]:
+    """The user items of the recommendations table ordered by user id, or its cold-start segment items."""
     table = DynamoDBHook(aws_conn_id=settings.aws_conn_id).conn.Table(settings.recs_table)
     items, kwargs = [], {}
     while True:
         page = table.scan(**kwargs)
         items += page["Items"]
         if "LastEvaluatedKey" not in page:
-            return sorted(items, key=lambda i: int(i["user_id"]))
+            if segments:
+                return sorted((i for i in items if i["user_id"].startswith("segment#")), key=lambda i: i["user_id"])
+            return sorted((i for i in items if i["user_id"].isdigit()), key=lambda i: int(i["user_id"]))
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -67,6 +67,16 @@ def test_every_user_gets_ten_unrated_movies_and_five_books(local_stack, two_runs
         assert item["ds"] == DS and item["model_run_id"] == f"lightfm-{DS}"
 
 
+def test_new_users_get_recommendations_for_their_demographic_segment(local_stack, two_runs):
+    segments = dynamo_items(local_stack, segments=True)
+    assert segments and len(segments) == len({s["user_id"] for s in segments})
+    for item in segments:
+        gender, age_bucket, occupation = item["user_id"].removeprefix("segment#").split("|")
+        assert item["segment"] == {"gender": gender, "age_bucket": age_bucket, "occupation": occupation}
+        assert len({m["movie_id"] for m in item["movies"]}) == 10 and item["books"]
+        assert item["cold_start_model"] in {"segment_pop", "lightfm_hybrid"} and item["ds"] == DS
+
+
 def test_rerunning_the_same_ds_leaves_items_unchanged(two_runs):
     first, second = two_runs
     assert len(first) == len(second)
@@ -131,5 +141,6 @@ def test_summary_reports_every_stage(two_runs):
                          capture_output=True, text=True, check=True).stdout
     assert "ratings" in out and "rating outside 1-5" in out
     assert "marts.mart_genre_popularity" in out
-    assert f"model run lightfm-{DS}" in out and "popularity" in out
+    assert f"model run lightfm-{DS}, protocol A" in out and f"model run lightfm-{DS}, protocol B" in out
+    assert "global_pop" in out and "cold start serves:" in out
     assert out.count("\n  movie ") == 10 and out.count("\n  book ") == 5

@@ -6,19 +6,24 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from training.config import ModelParams
-from training.pipeline import score, train_and_evaluate
+from training.pipeline import score, score_segments, segment_key, train_and_evaluate
 
 PARAMS = ModelParams(epochs=15)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_hybrid_beats_popularity_by_a_margin(sample_training_data):
+def test_hybrid_beats_popularity_by_a_margin_on_both_protocols(sample_training_data):
     _, metrics = train_and_evaluate(sample_training_data, PARAMS)
-    ours, pop = metrics["lightfm"], metrics["popularity"]
-    assert ours["n_test_users"] > 300
-    assert ours["ndcg@10"] >= 0.15, metrics
-    assert ours["ndcg@10"] >= 1.3 * pop["ndcg@10"], metrics
+    warm, cold = metrics["protocols"]["A"], metrics["protocols"]["B"]
+    assert warm["lightfm_hybrid"]["n_test_users"] > 300
+    assert warm["lightfm_hybrid"]["ndcg@10"] >= 0.15, warm
+    assert warm["lightfm_hybrid"]["ndcg@10"] >= 1.3 * warm["global_pop"]["ndcg@10"], warm
+    assert set(cold) == {"global_pop", "segment_pop", "lightfm_hybrid"}  # ALS cannot serve new users
+    assert cold["segment_pop"]["ndcg@10"] > cold["global_pop"]["ndcg@10"], cold  # tastes follow demographics
+    assert metrics["cold_start"]["model"] in {"lightfm_hybrid", "segment_pop"}
 
 
 def test_training_is_reproducible_across_processes(tmp_path):
@@ -50,3 +55,19 @@ def test_every_user_gets_ten_unrated_movies_and_five_books(sample_training_data)
         assert not set(movies) & rated.get(r["user_id"], set())
         assert [m["score"] for m in r["movies"]] == sorted((m["score"] for m in r["movies"]), reverse=True)
         assert len({b["book_id"] for b in r["books"]}) == 4  # the test catalogue has 4 books
+
+
+@pytest.mark.parametrize("cold_model", ["segment_pop", "lightfm_hybrid"])
+def test_every_demographic_segment_gets_cold_start_recommendations(sample_training_data, cold_model):
+    data = sample_training_data
+    trained, _ = train_and_evaluate(data, ModelParams(epochs=5))
+    records = score_segments(trained, data, cold_model)
+    combos = {(g, a, o) for g in data.users.gender.unique() for a in data.users.age_bucket.unique()
+              for o in data.users.occupation.unique()}
+    assert {r["user_id"] for r in records} == {segment_key(*c) for c in combos}
+    assert all(len({m["movie_id"] for m in r["movies"]}) == 10 and r["books"] for r in records)
+    assert {r["cold_start_model"] for r in records} == {cold_model}
+    # the sample's tastes depend on gender: women and men of the same age and job get different lists
+    by_key = {r["user_id"]: [m["movie_id"] for m in r["movies"]] for r in records}
+    g = sorted(data.users.gender.unique())
+    assert by_key[segment_key(g[0], "25-34", "programmer")] != by_key[segment_key(g[1], "25-34", "programmer")]
