@@ -41,7 +41,8 @@ def evaluate_models(data: TrainingData, features: Features, params: ModelParams)
     The cold-start recommender is the LightFM hybrid only when its paired interval
     against segment popularity lies above zero; otherwise segment popularity.
     """
-    all_scorers = candidates.scorers(features, demographics(data, features), params)
+    users = demographics(data, features)
+    all_scorers = candidates.scorers(features, users, params)
     warm = protocols.run_protocol([protocols.warm_set(features, data.interactions)], all_scorers)
     cold = protocols.run_protocol(protocols.cold_folds(features, data.interactions),
                                   candidates.cold_scorers(all_scorers))
@@ -53,7 +54,15 @@ def evaluate_models(data: TrainingData, features: Features, params: ModelParams)
              paired[PUBLISHED_MODEL]["ci_high"])
     return {"published_model": PUBLISHED_MODEL,
             "protocols": {"A": warm.metrics, "B": cold.metrics},
-            "cold_start": {"model": cold_model, "reference": COLD_REFERENCE, "paired_ndcg@10": paired}}
+            "cold_start": {"model": cold_model, "reference": COLD_REFERENCE, "paired_ndcg@10": paired},
+            "segments_b": per_segment(cold.per_user_ndcg, users)}
+
+
+def per_segment(per_user_ndcg: dict[str, pd.Series], users: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Mean NDCG@10 per gender x age bucket segment, per model (users indexed by matrix row)."""
+    segment = users["gender"].astype("string").fillna("?") + "|" + users["age_bucket"].astype("string").fillna("?")
+    return {name: ndcg.groupby(segment.reindex(ndcg.index).to_numpy()).mean().round(4).to_dict()
+            for name, ndcg in per_user_ndcg.items()}
 
 
 def train_and_evaluate(data: TrainingData, params: ModelParams) -> tuple[TrainedModel, dict]:

@@ -16,9 +16,13 @@ def model_run_id(ds: str) -> str:
     return f"lightfm-{ds}"
 
 
-def save_run(hook: S3Hook, bucket: str, run_id: str, artefacts: object, params: dict, metrics: dict) -> None:
-    """Write model artefacts (pickled), params.json and metrics.json; metrics last = run complete."""
+def save_run(hook: S3Hook, bucket: str, run_id: str, artefacts: object, params: dict, metrics: dict,
+             files: dict[str, bytes] | None = None) -> None:
+    """Write model artefacts (pickled), params.json, ``files`` (the report) and metrics.json; metrics last =
+    run complete."""
     prefix = lake.model_prefix(run_id)
+    for name, body in (files or {}).items():
+        hook.load_bytes(body, key=prefix + name, bucket_name=bucket, replace=True)
     hook.load_bytes(pickle.dumps(artefacts), key=prefix + "model.pkl", bucket_name=bucket, replace=True)
     hook.load_string(json.dumps(params, indent=2), key=prefix + "params.json", bucket_name=bucket, replace=True)
     hook.load_string(json.dumps(metrics, indent=2), key=prefix + "metrics.json", bucket_name=bucket,

@@ -96,7 +96,7 @@ def load_warehouse(settings: Settings, ds: str) -> dict:
 
 def train(settings: Settings, ds: str, dataset: str) -> dict:
     """Train and evaluate on the training marts (loaded from ``dataset``); store the run in the registry."""
-    from training import registry
+    from training import registry, report
     from training.config import ModelParams
     from training.data import load_training_data
     from training.pipeline import train_and_evaluate
@@ -108,8 +108,10 @@ def train(settings: Settings, ds: str, dataset: str) -> dict:
     trained, metrics = train_and_evaluate(data, params)
     run_id = registry.model_run_id(ds)
     metrics = {"run_id": run_id, "ds": ds, "dataset": dataset, **metrics}
-    registry.save_run(_s3(settings), settings.lake_bucket, run_id, trained, params.as_dict(), metrics)
-    log.info("model run %s stored in s3://%s/%s", run_id, settings.lake_bucket, lake.model_prefix(run_id))
+    registry.save_run(_s3(settings), settings.lake_bucket, run_id, trained, params.as_dict(), metrics,
+                      files=report.build(metrics))
+    log.info("model run %s stored with its report in s3://%s/%sreport.md", run_id, settings.lake_bucket,
+             lake.model_prefix(run_id))
     return metrics
 
 

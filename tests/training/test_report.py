@@ -1,0 +1,22 @@
+"""A run's report: Markdown with every model of both protocols and the plots it links to."""
+from __future__ import annotations
+
+import re
+
+from training import report
+from training.config import ModelParams
+from training.pipeline import train_and_evaluate
+
+
+def test_report_has_every_model_and_every_linked_plot(sample_training_data):
+    _, metrics = train_and_evaluate(sample_training_data, ModelParams(epochs=2))
+    files = report.build({"run_id": "lightfm-2026-01-01", "dataset": "sample-movielens", "ds": "2026-01-01",
+                          **metrics})
+    md = files["report.md"].decode()
+    for protocol in ("A", "B"):
+        for name in metrics["protocols"][protocol]:
+            assert f"| {name} |" in md
+    assert f"new users are served `{metrics['cold_start']['model']}`" in md
+    linked = set(re.findall(r"\]\(([\w.]+\.png)\)", md))
+    assert linked == {n for n in files if n.endswith(".png")} and len(linked) == 5
+    assert all(files[n].startswith(b"\x89PNG") for n in linked)

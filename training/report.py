@@ -1,0 +1,111 @@
+"""The report of a model run: a Markdown page and its plots, from the run's metrics."""
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt  # noqa: E402
+
+from training.evaluate import KS  # noqa: E402
+
+BARS = ("ndcg@10", "precision@10", "recall@10", "map@10", "mrr@10", "hit_rate@10")
+TITLES = {"A": "protocol A (warm: newest 20% of each user's positives)",
+          "B": "protocol B (cold start: 5 folds of new users, demographics only)"}
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def metric_bars(models: dict[str, dict], title: str) -> bytes:
+    """Grouped bars: one group per metric at 10, one bar per model."""
+    fig, ax = plt.subplots(figsize=(10, 4))
+    width = 0.8 / len(models)
+    for i, (name, m) in enumerate(models.items()):
+        ax.bar([j + i * width for j in range(len(BARS))], [m[k] for k in BARS], width, label=name)
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(BARS))], BARS)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def ndcg_curves(protocols: dict[str, dict[str, dict]]) -> bytes:
+    """NDCG@k for k in KS, one panel per protocol, one line per model."""
+    fig, axes = plt.subplots(1, len(protocols), figsize=(10, 4))
+    names = list(dict.fromkeys(n for models in protocols.values() for n in models))
+    for ax, (protocol, models) in zip(axes, protocols.items()):
+        for name, m in models.items():
+            ax.plot(KS, [m[f"ndcg@{k}"] for k in KS], marker="o", label=name, color=f"C{names.index(name)}")
+        ax.set_title(f"NDCG@k, protocol {protocol}")
+        ax.set_xlabel("k")
+        ax.set_xticks(KS)
+        ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def coverage_vs_accuracy(models: dict[str, dict]) -> bytes:
+    """Catalogue coverage@10 against NDCG@10 (protocol A): accuracy bought with popularity shows left."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, m in models.items():
+        ax.scatter(m["coverage@10"], m["ndcg@10"])
+        ax.annotate(name, (m["coverage@10"], m["ndcg@10"]), fontsize=8)
+    ax.set_xlabel("catalogue coverage@10")
+    ax.set_ylabel("NDCG@10")
+    ax.set_title("coverage against accuracy, protocol A")
+    return _png(fig)
+
+
+def segment_bars(segments: dict[str, dict[str, float]]) -> bytes:
+    """Protocol B NDCG@10 per gender x age segment, one bar per model."""
+    names = sorted(next(iter(segments.values())))
+    fig, ax = plt.subplots(figsize=(12, 4))
+    width = 0.8 / len(segments)
+    for i, (model, values) in enumerate(segments.items()):
+        ax.bar([j + i * width for j in range(len(names))], [values.get(n, 0.0) for n in names], width, label=model)
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(names))], names, rotation=60, fontsize=7)
+    ax.set_title("NDCG@10 per segment (gender | age bucket), protocol B")
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def _table(models: dict[str, dict]) -> str:
+    columns = ["ndcg@5", "ndcg@10", "ndcg@25", "precision@10", "recall@10", "map@10", "mrr@10", "hit_rate@10",
+               "coverage@10"]
+    rows = [f"| {name} | " + " | ".join(f"{m[c]:.4f}" for c in columns) + " |" for name, m in models.items()]
+    return "\n".join(["| model | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns), *rows])
+
+
+def build(metrics: dict) -> dict[str, bytes]:
+    """``report.md`` and its PNG plots for a run's metrics (as stored in the registry)."""
+    protocols = metrics["protocols"]
+    cold = metrics["cold_start"]
+    files = {
+        "metrics_a.png": metric_bars(protocols["A"], TITLES["A"]),
+        "metrics_b.png": metric_bars(protocols["B"], TITLES["B"]),
+        "ndcg_at_k.png": ndcg_curves(protocols),
+        "coverage_vs_accuracy.png": coverage_vs_accuracy(protocols["A"]),
+    }
+    if metrics.get("segments_b"):
+        files["segments_b.png"] = segment_bars(metrics["segments_b"])
+    paired = "\n".join(f"| {name} - {cold['reference']} | {p['mean_diff']:+.4f} | "
+                       f"[{p['ci_low']:+.4f}, {p['ci_high']:+.4f}] | {'yes' if p['clear'] else 'no'} |"
+                       for name, p in cold["paired_ndcg@10"].items())
+    md = "\n\n".join([
+        f"# Model run {metrics.get('run_id', '')}",
+        f"Dataset `{metrics.get('dataset', '?')}`, ds {metrics.get('ds', '?')}. Published model: "
+        f"`{metrics['published_model']}`; new users are served `{cold['model']}`.",
+        f"## {TITLES['A']}", _table(protocols["A"]), "![metrics A](metrics_a.png)",
+        f"## {TITLES['B']}", _table(protocols["B"]), "![metrics B](metrics_b.png)",
+        f"Paired per-user bootstrap of the NDCG@10 difference against `{cold['reference']}`:",
+        "| difference | mean | 95% interval | clear of zero |\n|---|---:|---|---|\n" + paired,
+        "## NDCG@k", "![NDCG@k](ndcg_at_k.png)",
+        "## Coverage against accuracy", "![coverage](coverage_vs_accuracy.png)",
+        *(["## Per segment (protocol B)", "![segments](segments_b.png)"] if "segments_b.png" in files else []),
+    ]) + "\n"
+    return {"report.md": md.encode(), **files}
