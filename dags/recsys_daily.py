@@ -8,9 +8,9 @@
 | `register_catalog` | checks the row accounting, registers the clean tables in the Glue Data Catalog | `<catalog db>.<table>` partition ds |
 | `load_warehouse` | replaces the ds partition of the warehouse `raw` schema | `raw.*` |
 | `dbt` | cosmos task group: source freshness, then one `dbt build` per model (the model, then its tests); a failing test stops the run | `staging.*`, `intermediate.*`, `marts.*` |
-| `train` | LightFM hybrid (demographic + genre features) vs popularity on a temporal hold-out | `models/<run_id>/` |
-| `quality_gate` | refuses a model that does not beat popularity on NDCG@10 | - |
-| `score` | top-10 unseen movies and top-5 books (from the movies' genres) per user | `recs/ds=<ds>/` |
+| `train` | LightFM hybrid (demographic + genre features) and baselines on protocols A (warm) and B (cold start); optional tuning | `models/<run_id>/` with report.md |
+| `quality_gate` | refuses a model that does not beat global popularity, or falls >5% below the last published run | - |
+| `score` | top-10 unseen movies and top-5 books (from the movies' genres) per user, and per demographic segment for new users | `recs/ds=<ds>/` |
 | `publish` | one DynamoDB item per user | the recommendations table |
 | `load_published_recs` | loads what was published back into the warehouse | `raw.published_recommendations` |
 | `dbt_published` | cosmos task group: the recommendations marts (coverage, popularity bias, diversity) | `marts.mart_recs__*` |
@@ -83,6 +83,9 @@ def dbt_group(group_id: str, select: list[str] | None = None, exclude: list[str]
                            description="folder, zip, file://, s3:// or https:// URI; empty = official download"),
         "max_quarantine_fraction": Param(0.05, type="number", minimum=0, maximum=1,
                                          description="fail `clean` if a table quarantines more than this"),
+        "tuning_trials": Param(0, type="integer", minimum=0, maximum=50,
+                               description="0 = train with the configured hyperparameters; N = search N "
+                                           "settings first (logged, saved as tuning.json) and use the best"),
     },
 )
 def recsys_daily():
@@ -118,7 +121,7 @@ def recsys_daily():
     # Tasks pass the model run id along; `run_id` itself is a reserved context key.
     @task
     def train(ds=None, params=None) -> str:
-        return stages.train(settings, ds, params["dataset"])["run_id"]
+        return stages.train(settings, ds, params["dataset"], params["tuning_trials"])["run_id"]
 
     @task
     def quality_gate(model_run_id: str) -> str:

@@ -21,7 +21,7 @@ WARM_ONLY = {"implicit_als"}
 
 def lightfm_scores(features: Features, eval_set: EvalSet, params: ModelParams) -> np.ndarray:
     """Fit LightFM on the set's train matrix; cold users are scored from their demographics only."""
-    fitted = model.train(features, eval_set.train, params)
+    fitted = model.fit(features, eval_set.train, params)
     if eval_set.cold_users is not None:
         features = replace(features, user_features=without_identity(
             features.user_features, len(features.user_ids), eval_set.cold_users))

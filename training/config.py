@@ -28,6 +28,15 @@ class ModelParams:
     epochs: int = 30
     num_threads: int = 1  # >1 is faster but Hogwild updates make runs non-reproducible
     random_state: int = SEED
+    # Share of a user's (item's) feature row given to its own identity; None = equal with its
+    # demographic (genre, decade) features, LightFM's default. Tuning searches these.
+    user_identity_weight: float | None = None
+    item_identity_weight: float | None = None
+    # Early stopping: choose the epochs (up to `epochs`) on a validation split of the training positives.
+    early_stopping: bool = True
+    validation_fraction: float = 0.1
+    eval_every: int = 5
+    patience: int = 2
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -48,8 +48,27 @@ class Features:
         return sp.coo_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
 
 
-def build_features(users: pd.DataFrame, items: pd.DataFrame) -> Features:
-    """Fit the id mappings on all users and items and build normalised feature matrices."""
+def weight_identity(matrix: sp.csr_matrix, n_ids: int, weight: float | None) -> sp.csr_matrix:
+    """Rows that give the identity (first ``n_ids`` columns) ``weight`` and share ``1 - weight`` among the
+    other features; rows with no other feature keep identity 1. ``None`` keeps LightFM's equal weights."""
+    if weight is None:
+        return matrix
+    matrix = matrix.tocsr().astype(np.float32, copy=True)
+    row_of = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    is_identity = matrix.indices < n_ids
+    n_other = np.bincount(row_of[~is_identity], minlength=matrix.shape[0])[row_of]
+    matrix.data = np.where(is_identity, np.where(n_other > 0, weight, 1.0),
+                           (1 - weight) / np.maximum(n_other, 1)).astype(np.float32)
+    return matrix
+
+
+def build_features(users: pd.DataFrame, items: pd.DataFrame, user_identity_weight: float | None = None,
+                   item_identity_weight: float | None = None) -> Features:
+    """Fit the id mappings on all users and items and build normalised feature matrices.
+
+    By default each row's features (identity included) weigh equally; an identity weight
+    gives the user's (item's) own embedding that share of the row instead.
+    """
     user_feats = [(r.user_id, user_feature_names(r)) for r in users.itertuples(index=False)]
     item_feats = [(r.movie_id, item_feature_names(r)) for r in items.itertuples(index=False)]
     dataset = Dataset()
@@ -63,8 +82,10 @@ def build_features(users: pd.DataFrame, items: pd.DataFrame) -> Features:
     movie_ids = np.empty(len(item_index), dtype=np.int64)
     movie_ids[list(item_index.values())] = list(item_index.keys())
     return Features(dataset=dataset, user_ids=user_ids, movie_ids=movie_ids,
-                    user_features=dataset.build_user_features(user_feats),
-                    item_features=dataset.build_item_features(item_feats))
+                    user_features=weight_identity(dataset.build_user_features(user_feats), len(user_ids),
+                                                  user_identity_weight),
+                    item_features=weight_identity(dataset.build_item_features(item_feats), len(movie_ids),
+                                                  item_identity_weight))
 
 
 def identity_only(features: Features) -> Features:

@@ -1,31 +1,82 @@
-"""Train the LightFM hybrid and score with its learned representations."""
+"""Train the LightFM hybrid (with early stopping) and score with its learned representations."""
 from __future__ import annotations
 
+import copy
 import logging
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
 from lightfm import LightFM
 
+from training import evaluate
 from training.config import ModelParams
 from training.features import Features
 
 log = logging.getLogger(__name__)
 
 
-def train(features: Features, interactions: sp.coo_matrix, params: ModelParams) -> LightFM:
-    """Fit a LightFM model on binary ``interactions`` with user and item features, logging each epoch."""
+@dataclass
+class Validation:
+    """Held-out positives to pick the number of epochs on, and what to exclude when ranking them."""
+
+    test: sp.csr_matrix
+    exclude: sp.csr_matrix
+
+    def ndcg(self, model: LightFM, features: Features) -> float:
+        return evaluate.evaluate(score_matrix(model, features), self.test, self.exclude, ks=(10,))["ndcg@10"]
+
+
+def validation_split(interactions: sp.spmatrix, fraction: float, seed: int) -> tuple[sp.csr_matrix, Validation]:
+    """A seeded random ``fraction`` of the positives held out for validation; the rest to fit on."""
+    coo = interactions.tocoo()
+    held = np.random.default_rng(seed).random(coo.nnz) < fraction
+    part = lambda mask: sp.csr_matrix((coo.data[mask], (coo.row[mask], coo.col[mask])), shape=coo.shape)  # noqa: E731
+    fit = part(~held)
+    return fit, Validation(test=part(held), exclude=fit)
+
+
+def train(features: Features, interactions: sp.spmatrix, params: ModelParams,
+          validation: Validation | None = None) -> LightFM:
+    """Fit LightFM for up to ``params.epochs``; with ``validation``, keep the epoch with the best
+    validation NDCG@10 (checked every ``eval_every`` epochs, stopping after ``patience`` checks
+    without improvement) and record it as ``model.best_epoch``."""
     model = LightFM(no_components=params.no_components, loss=params.loss, learning_rate=params.learning_rate,
                     item_alpha=params.item_alpha, user_alpha=params.user_alpha, max_sampled=params.max_sampled,
                     random_state=np.random.RandomState(params.random_state))
+    interactions = interactions.tocoo()
     log.info("training LightFM (%s, %d components) on %d interactions, %d users, %d items",
              params.loss, params.no_components, interactions.nnz, *interactions.shape)
+    best, best_score, best_epoch, stale = model, -np.inf, params.epochs, 0
     for epoch in range(1, params.epochs + 1):
         model.fit_partial(interactions, user_features=features.user_features,
                           item_features=features.item_features, epochs=1, num_threads=params.num_threads)
-        if epoch % 5 == 0 or epoch == params.epochs:
+        if validation is not None and (epoch % params.eval_every == 0 or epoch == params.epochs):
+            score = validation.ndcg(model, features)
+            log.info("epoch %d/%d: validation ndcg@10=%.4f", epoch, params.epochs, score)
+            if score > best_score:
+                best, best_score, best_epoch, stale = copy.deepcopy(model), score, epoch, 0
+            else:
+                stale += 1
+                if stale >= params.patience:
+                    log.info("early stop: best validation ndcg@10=%.4f at epoch %d", best_score, best_epoch)
+                    break
+        elif validation is None and (epoch % 5 == 0 or epoch == params.epochs):
             log.info("epoch %d/%d", epoch, params.epochs)
-    return model
+    if validation is None:
+        return model
+    best.best_epoch = best_epoch
+    return best
+
+
+def fit(features: Features, interactions: sp.spmatrix, params: ModelParams) -> LightFM:
+    """Train with early stopping when configured: pick the epochs on a validation split of
+    ``interactions``, then refit on all of them for that many epochs."""
+    if not params.early_stopping:
+        return train(features, interactions, params)
+    fit_part, validation = validation_split(interactions, params.validation_fraction, params.random_state)
+    epochs = train(features, fit_part, params, validation).best_epoch
+    return train(features, interactions, replace(params, epochs=epochs))
 
 
 def score_matrix(model: LightFM, features: Features, user_rows: np.ndarray | None = None) -> np.ndarray:

@@ -67,10 +67,10 @@ def per_segment(per_user_ndcg: dict[str, pd.Series], users: pd.DataFrame) -> dic
 
 def train_and_evaluate(data: TrainingData, params: ModelParams) -> tuple[TrainedModel, dict]:
     """Evaluate on both protocols, then refit on all positives for serving."""
-    features = build_features(data.users, data.items)
+    features = build_features(data.users, data.items, params.user_identity_weight, params.item_identity_weight)
     metrics = evaluate_models(data, features, params)
     log.info("refitting on all positives for serving")
-    final = model.train(features, features.interaction_matrix(positives(data.interactions)), params)
+    final = model.fit(features, features.interaction_matrix(positives(data.interactions)), params)
     return TrainedModel(final, features), metrics
 
 

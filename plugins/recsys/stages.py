@@ -94,9 +94,10 @@ def load_warehouse(settings: Settings, ds: str) -> dict:
     return warehouse.load_ds(_loader(settings, s3), s3, settings.lake_bucket, ds)
 
 
-def train(settings: Settings, ds: str, dataset: str) -> dict:
-    """Train and evaluate on the training marts (loaded from ``dataset``); store the run in the registry."""
-    from training import registry, report
+def train(settings: Settings, ds: str, dataset: str, tuning_trials: int = 0) -> dict:
+    """Train and evaluate on the training marts (loaded from ``dataset``); store the run and its report in
+    the registry. With ``tuning_trials`` > 0, search the hyperparameters first and train with the best."""
+    from training import registry, report, tuning
     from training.config import ModelParams
     from training.data import load_training_data
     from training.pipeline import train_and_evaluate
@@ -104,12 +105,15 @@ def train(settings: Settings, ds: str, dataset: str) -> dict:
     data = load_training_data(_warehouse(settings))
     log.info("training data: %d interactions, %d users, %d movies, %d book candidates",
              len(data.interactions), len(data.users), len(data.items), len(data.book_candidates))
-    params = ModelParams()
+    params, files = ModelParams(), {}
+    if tuning_trials > 0:
+        params, trials = tuning.tune(data, params, tuning_trials)
+        files["tuning.json"] = json.dumps(trials, indent=2).encode()
     trained, metrics = train_and_evaluate(data, params)
     run_id = registry.model_run_id(ds)
-    metrics = {"run_id": run_id, "ds": ds, "dataset": dataset, **metrics}
+    metrics = {"run_id": run_id, "ds": ds, "dataset": dataset, "tuning_trials": tuning_trials, **metrics}
     registry.save_run(_s3(settings), settings.lake_bucket, run_id, trained, params.as_dict(), metrics,
-                      files=report.build(metrics))
+                      files={**files, **report.build(metrics)})
     log.info("model run %s stored with its report in s3://%s/%sreport.md", run_id, settings.lake_bucket,
              lake.model_prefix(run_id))
     return metrics

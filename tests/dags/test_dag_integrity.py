@@ -48,6 +48,7 @@ def test_dataset_params_offer_every_catalogued_source(dagbag):
     params = dagbag.dags["recsys_daily"].params
     assert params.get_param("dataset").schema["enum"] == list(MOVIE_DATASETS)
     assert params.get_param("books_dataset").schema["enum"] == list(BOOK_DATASETS)
+    assert params["tuning_trials"] == 0  # tuning is opt-in per run
 
 
 def test_dagbag_is_not_empty_and_has_no_import_errors(dagbag):
