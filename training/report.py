@@ -31,7 +31,7 @@ def metric_bars(models: dict[str, dict], title: str) -> bytes:
         ax.bar([j + i * width for j in range(len(BARS))], [m[k] for k in BARS], width, label=name)
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(BARS))], BARS)
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
     return _png(fig)
 
 
@@ -70,7 +70,7 @@ def segment_bars(segments: dict[str, dict[str, float]]) -> bytes:
         ax.bar([j + i * width for j in range(len(names))], [values.get(n, 0.0) for n in names], width, label=model)
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(names))], names, rotation=60, fontsize=7)
     ax.set_title("NDCG@10 per segment (gender | age bucket), protocol B")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
     return _png(fig)
 
 
