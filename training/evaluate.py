@@ -14,7 +14,6 @@ import numpy as np
 import scipy.sparse as sp
 
 KS = (5, 10, 25)
-METRICS = ("precision", "recall", "ndcg", "map", "mrr", "hit_rate", "coverage")
 
 
 def top_k(scores: np.ndarray, k: int, exclude: sp.csr_matrix | None = None) -> np.ndarray:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from spark.cleaning.rules import US_ZIP
 from spark.cleaning.vocabulary import AGE_BUCKETS, ML100K_GENRE_FLAGS
 from training.data import TrainingData
 
@@ -29,7 +30,7 @@ def load_ml100k(folder: Path) -> TrainingData:
     users = pd.DataFrame({
         "user_id": users.user_id, "gender": users.gender, "age_bucket": users.age.map(age_bucket),
         "occupation": users.occupation,
-        "zip_region": users.zip.str[0].where(users.zip.str.fullmatch(r"\d{5}(-\d{4})?"), "other")})
+        "zip_region": users.zip.str[0].where(users.zip.str.match(US_ZIP), "other")})
     items = pd.read_csv(folder / "u.item", sep="|", encoding="latin-1", header=None)
     flags = items.iloc[:, 5:5 + len(ML100K_GENRE_FLAGS)].to_numpy()
     year = pd.to_datetime(items[2], format="%d-%b-%Y", errors="coerce").dt.year

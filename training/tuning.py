@@ -11,10 +11,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from training import model, protocols
+from training import model
 from training.config import SEED, ModelParams
 from training.data import TrainingData
 from training.features import build_features
+from training.split import temporal_split
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +47,10 @@ def sample_params(base: ModelParams, n_trials: int, seed: int = SEED) -> list[Mo
 def tune(data: TrainingData, base: ModelParams, n_trials: int) -> tuple[ModelParams, list[dict]]:
     """Best parameters over ``n_trials`` (validation NDCG@10 on protocol A's training positives), and the trials."""
     trials = []
+    warm_train = temporal_split(data.interactions).train  # the same for every trial
     for i, params in enumerate(sample_params(base, n_trials), 1):
         features = build_features(data.users, data.items, params.user_identity_weight, params.item_identity_weight)
-        train = protocols.warm_set(features, data.interactions).train
+        train = features.interaction_matrix(warm_train)
         fit_part, validation = model.validation_split(train, params.validation_fraction, params.random_state)
         fitted = model.train(features, fit_part, params, validation)
         score = validation.ndcg(fitted, features)
