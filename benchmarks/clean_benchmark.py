@@ -29,8 +29,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]
 
-from recsys.sample_data import generate_sample  # noqa: E402
-from spark.cleaning.datasets import RAW_MANIFEST  # noqa: E402
+from recsys.local.sample_data import generate_sample  # noqa: E402
+from spark.cleaning.lake import RAW_MANIFEST  # noqa: E402
 
 DS = "2026-01-01"
 RESULTS = ROOT / "benchmarks" / "results"

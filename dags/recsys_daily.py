@@ -3,9 +3,9 @@
 
 | task | what it does | writes |
 |---|---|---|
-| `ingest_raw` | downloads (checksummed, cached) or copies the datasets' files byte for byte | `s3://<lake>/raw/<dataset>/ds=<ds>/` |
-| `clean` | PySpark job, spark-submit locally or AWS Glue 5: typed, validated, deduplicated; rejects with file, line and reason | `clean/<table>/ds=<ds>/`, `quarantine/...` |
-| `register_catalog` | checks the row accounting, registers the clean tables in the Glue Data Catalog | `<catalog db>.<table>` partition ds |
+| `ingest_raw` | refuses a run without a logical date; downloads (checksummed, cached) or copies the datasets' files byte for byte | `s3://<lake>/raw/<dataset>/ds=<ds>/` |
+| `clean` | PySpark job, spark-submit locally or AWS Glue 5: typed, validated, deduplicated; rejects with file, line and reason; fails when rows do not balance or too many are quarantined | `clean/<table>/ds=<ds>/`, `quarantine/...` |
+| `register_catalog` | registers the clean tables in the Glue Data Catalog | `<catalog db>.<table>` partition ds |
 | `load_warehouse` | replaces the ds partition of the warehouse `raw` schema | `raw.*` |
 | `dbt` | cosmos task group: source freshness, then one `dbt build` per model (the model, then its tests); a failing test stops the run | `staging.*`, `intermediate.*`, `marts.*` |
 | `train` | LightFM hybrid (demographic + genre features) and baselines on protocols A (warm) and B (cold start); optional tuning | `models/<run_id>/` with report.md |
@@ -15,7 +15,8 @@
 | `load_published_recs` | loads what was published back into the warehouse | `raw.published_recommendations` |
 | `dbt_published` | cosmos task group: the recommendations marts (coverage, popularity bias, diversity) | `marts.mart_recs__*` |
 
-Every task is idempotent for its logical date: a rerun overwrites its own partition.
+Every task is idempotent for its logical date: a rerun overwrites its own partition. A model
+run id is unique per DAG run (`lightfm-<ds>-<digest of the DAG run id>`), with its ds beside it.
 
 Params: `dataset` (movies: `sample-movielens`, `ml-100k`, `ml-1m`, `ml-latest-small`,
 `ml-latest`, `ml-25m`, `netflix`) and `books_dataset` (`sample-goodbooks`,
@@ -27,24 +28,22 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import Param, chain, dag, task
-from cosmos import DbtTaskGroup, ProfileConfig, ProjectConfig, RenderConfig
+from airflow.sdk import Param, dag, task
+from cosmos import DbtTaskGroup, ProjectConfig, RenderConfig
 from cosmos.constants import LoadMode, SourceRenderingBehavior, TestBehavior
-from cosmos.profiles import PostgresUserPasswordProfileMapping, RedshiftUserPasswordProfileMapping
 
-from recsys import stages
+from recsys import backends, stages
+from recsys.alerts import on_dag_failure
 from recsys.settings import get_settings
+from spark.cleaning.accounting import MAX_QUARANTINE_FRACTION
 from spark.cleaning.datasets import BOOK_DATASETS, MOVIE_DATASETS
 
 settings = get_settings()
 DBT_DIR = settings.dbt_project_dir
-# dbt's profile comes from the recsys_warehouse Airflow connection (read at run time, not parse time).
-_MAPPING, _TARGET = ((RedshiftUserPasswordProfileMapping, "prod") if settings.warehouse_type == "redshift"
-                     else (PostgresUserPasswordProfileMapping, "local"))
-DBT_PROFILE = ProfileConfig(profile_name="recsys", target_name=_TARGET,
-                            profile_mapping=_MAPPING(conn_id=settings.warehouse_conn_id,
-                                                     profile_args={"schema": "public"}))
 PUBLISHED = "tag:published"  # models of what was published, built after publishing
+OPTIONAL_URI = dict(type=["null", "string"],
+                    description="folder, zip, file://, s3:// or https:// URI; empty = official download "
+                                "(or the bundled sample)")
 
 
 def dbt_group(group_id: str, select: list[str] | None = None, exclude: list[str] | None = None) -> DbtTaskGroup:
@@ -54,7 +53,7 @@ def dbt_group(group_id: str, select: list[str] | None = None, exclude: list[str]
         group_id=group_id,
         project_config=ProjectConfig(dbt_project_path=DBT_DIR, manifest_path=DBT_DIR / "target" / "manifest.json",
                                      dbt_vars={"ds": "{{ ds }}"}),
-        profile_config=DBT_PROFILE,
+        profile_config=backends.dbt_profile(settings),
         render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD,
                                    should_detach_multiple_parents_tests=True, select=select or [],
                                    exclude=exclude or [],
@@ -70,18 +69,17 @@ def dbt_group(group_id: str, select: list[str] | None = None, exclude: list[str]
     catchup=False,
     is_paused_upon_creation=False,  # a daily refresh: live as soon as the scheduler sees it
     max_active_runs=1,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=1), "retry_exponential_backoff": True,
-                  "max_retry_delay": timedelta(minutes=15)},
+    default_args={"owner": "recsys-data", "retries": 2, "retry_delay": timedelta(minutes=1),
+                  "retry_exponential_backoff": True, "max_retry_delay": timedelta(minutes=15)},
+    on_failure_callback=on_dag_failure,
     tags=["recsys", "movielens", "goodbooks", "lightfm"],
     doc_md=__doc__,
     params={
         "dataset": Param("sample-movielens", enum=list(MOVIE_DATASETS), description="movie ratings dataset"),
-        "dataset_uri": Param("", type="string",
-                             description="folder, zip, file://, s3:// or https:// URI; empty = official download"),
+        "dataset_uri": Param(None, **OPTIONAL_URI),
         "books_dataset": Param("sample-goodbooks", enum=list(BOOK_DATASETS), description="book catalogue dataset"),
-        "books_uri": Param("", type="string",
-                           description="folder, zip, file://, s3:// or https:// URI; empty = official download"),
-        "max_quarantine_fraction": Param(0.05, type="number", minimum=0, maximum=1,
+        "books_uri": Param(None, **OPTIONAL_URI),
+        "max_quarantine_fraction": Param(MAX_QUARANTINE_FRACTION, type="number", minimum=0, maximum=1,
                                          description="fail `clean` if a table quarantines more than this"),
         "tuning_trials": Param(0, type="integer", minimum=0, maximum=50,
                                description="0 = train with the configured hyperparameters; N = search N "
@@ -91,61 +89,81 @@ def dbt_group(group_id: str, select: list[str] | None = None, exclude: list[str]
 def recsys_daily():
     @task
     def ingest_raw(ds=None, params=None) -> dict:
-        return stages.ingest_raw(settings, ds, {params["dataset"]: params["dataset_uri"],
-                                                params["books_dataset"]: params["books_uri"]})
-
-    if settings.clean_engine == "glue":
-        from recsys.glue import clean_job_operator
-
-        @task
-        def upload_glue_code() -> dict:
-            return stages.upload_glue_code(settings)
-
-        clean_step = [upload_glue_code(), clean_job_operator(settings)]
-    else:
-        @task
-        def clean(ds=None, params=None) -> dict:
-            return stages.clean(settings, ds, params["dataset"], params["books_dataset"],
-                                params["max_quarantine_fraction"])
-
-        clean_step = [clean()]
+        """Copy the movie and book datasets' files untouched into `raw/<dataset>/ds=<ds>/`, with a manifest.
+        A run without a logical date is refused here, before anything is written."""
+        return stages.ingest_raw(settings, stages.require_ds(ds),
+                                 {params["dataset"]: params["dataset_uri"] or "",
+                                  params["books_dataset"]: params["books_uri"] or ""})
 
     @task
-    def register_catalog(ds=None, params=None) -> dict:
-        return stages.register_catalog(settings, ds, params["max_quarantine_fraction"])
+    def clean(ds=None, params=None) -> dict:
+        """Run the Spark clean job (spark-submit): canonical Parquet tables, quarantined rows with reasons,
+        and the row accounting, which the job enforces."""
+        return stages.clean(settings, ds, params["dataset"], params["books_dataset"],
+                            params["max_quarantine_fraction"])
+
+    @task
+    def upload_glue_code() -> dict:
+        """Upload the clean job and its helper package for AWS Glue."""
+        return stages.upload_glue_code(settings)
+
+    @task
+    def register_catalog(ds=None) -> dict:
+        """Register the day's clean tables as partitions in the Glue Data Catalog."""
+        return stages.register_catalog(settings, ds)
 
     @task
     def load_warehouse(ds=None) -> dict:
+        """Replace the day's partition of every table in the warehouse `raw` schema."""
         return stages.load_warehouse(settings, ds)
 
     # Tasks pass the model run id along; `run_id` itself is a reserved context key.
     @task
-    def train(ds=None, params=None) -> str:
-        return stages.train(settings, ds, params["dataset"], params["tuning_trials"])["run_id"]
+    def train(ds=None, params=None, dag_run=None) -> str:
+        """Evaluate every model on both protocols, fit the published one on all positives, and store the
+        run (model, metrics, report) in the registry; returns the model run id."""
+        return stages.train(settings, ds, dag_run.run_id, params["dataset"], params["tuning_trials"])["run_id"]
 
     @task
     def quality_gate(model_run_id: str) -> str:
+        """Refuse (for good, no retry) a model that does not beat global popularity or falls below the
+        last published run; the live recommendations then stay as they are."""
         stages.quality_gate(settings, model_run_id)
         return model_run_id
 
     @task
     def score(model_run_id: str, ds=None) -> str:
+        """Score every user and every demographic segment with the run's models into `recs/ds=<ds>/`."""
         stages.score(settings, model_run_id, ds)
         return model_run_id
 
     @task
     def publish(model_run_id: str, ds=None, logical_date=None) -> str:
+        """Write the day's recommendations to DynamoDB and point `models/published.json` at the run."""
         stages.publish_recs(settings, model_run_id, ds, logical_date.isoformat())
         return model_run_id
 
     @task
     def load_published_recs(model_run_id: str, ds=None) -> dict:
+        """Load what was published into `raw.published_recommendations` for the recommendations marts."""
         return stages.load_published_recs(settings, model_run_id, ds)
 
-    trained = train()
-    chain(ingest_raw(), *clean_step, register_catalog(), load_warehouse(), dbt_group("dbt", exclude=[PUBLISHED]),
-          trained)
-    chain(load_published_recs(publish(score(quality_gate(trained)))), dbt_group("dbt_published", select=[PUBLISHED]))
+    raw = ingest_raw()
+    if settings.clean_engine == "glue":
+        from recsys.clean.glue import clean_job_operator
+
+        cleaned = clean_job_operator(settings)
+        raw >> upload_glue_code() >> cleaned
+    else:
+        cleaned = clean()
+        raw >> cleaned
+    loaded = load_warehouse()
+    cleaned >> register_catalog() >> loaded
+    marts = dbt_group("dbt", exclude=[PUBLISHED])
+    model_run = train()
+    loaded >> marts >> model_run
+    published = publish(score(quality_gate(model_run)))
+    load_published_recs(published) >> dbt_group("dbt_published", select=[PUBLISHED])
 
 
 recsys_daily()

@@ -51,7 +51,7 @@ def stack_settings(local_stack):
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory) -> Path:
     """A small generated sample (MovieLens-1M + goodbooks formats)."""
-    from recsys.sample_data import generate_sample
+    from recsys.local.sample_data import generate_sample
 
     out = tmp_path_factory.mktemp("sample")
     generate_sample(out, scale=0.1, seed=7)

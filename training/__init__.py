@@ -1,2 +1,3 @@
-"""The recommender: build features from the training marts, split, train LightFM,
-evaluate against a popularity baseline, score movies and cross-domain books."""
+"""The recommender as a pure library (numpy, scipy, pandas, lightfm, implicit; no Airflow, no
+storage, no Spark): build features, split, fit the candidate models, evaluate them on two
+protocols, gate, score movies and cross-domain books, and report."""

@@ -1,15 +1,9 @@
-"""Baselines the model must beat: global popularity, segment popularity, implicit ALS."""
+"""The baselines' computations: segment popularity with backoff, implicit ALS factors."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-
-
-def popularity_scores(interactions: sp.spmatrix, n_users: int) -> np.ndarray:
-    """Global popularity: every user gets the items' positive counts as scores."""
-    counts = np.asarray(interactions.tocsr().sum(axis=0)).ravel().astype(np.float32)
-    return np.broadcast_to(counts, (n_users, counts.size))
 
 
 def _segment_keys(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -47,9 +41,10 @@ def segment_popularity_scores(interactions: sp.spmatrix, users: pd.DataFrame, le
     return scores
 
 
-def als_scores(interactions: sp.spmatrix, factors: int = 64, regularization: float = 0.05, iterations: int = 15,
-               alpha: float = 1.0, seed: int = 42) -> np.ndarray:
-    """Implicit ALS (Hu, Koren, Volinsky) on binary positives, confidence 1 + alpha; user x item scores."""
+def als_factors(interactions: sp.spmatrix, factors: int = 64, regularization: float = 0.05, iterations: int = 15,
+                alpha: float = 1.0, seed: int = 42) -> tuple[np.ndarray, np.ndarray]:
+    """Implicit ALS (Hu, Koren, Volinsky) on binary positives, confidence 1 + alpha: (user, item) factors;
+    a user's scores are their factor row times the item factors."""
     from implicit.cpu.als import AlternatingLeastSquares
     from threadpoolctl import threadpool_limits
 
@@ -57,4 +52,4 @@ def als_scores(interactions: sp.spmatrix, factors: int = 64, regularization: flo
                                     alpha=alpha, random_state=seed, num_threads=1)
     with threadpool_limits(1, "blas"):  # implicit's solver runs its own threads; BLAS threads only contend
         model.fit(interactions.tocsr().astype(np.float32), show_progress=False)
-    return model.user_factors @ model.item_factors.T
+    return model.user_factors, model.item_factors

@@ -56,14 +56,3 @@ class BookIndex:
         top = np.argsort(-scores, axis=1, kind="stable")[:, :n]
         return top, np.take_along_axis(scores, top, axis=1)
 
-
-def recommend_books(rec_movie_ids: np.ndarray, items: pd.DataFrame, candidates: pd.DataFrame,
-                    n: int) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """Top ``n`` books per user from the genres of their recommended movies (one-off use of BookIndex).
-
-    Returns
-    -------
-    (book rows per user (n_users x n), scores (n_users x n), catalogue of candidate books)
-    """
-    index = BookIndex.build(items, candidates)
-    return (*index.recommend(rec_movie_ids, n), index.catalogue)

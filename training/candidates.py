@@ -1,42 +1,116 @@
-"""The models compared in every run: baselines and the LightFM hybrid, as scorers.
+"""The candidate models of a run, behind one small fit/score interface.
 
-A scorer fits on an :class:`~training.protocols.EvalSet`'s train matrix and returns a
-(users x items) score matrix. ``WARM_ONLY`` models need the user's own history and
-are left out of the cold-start protocol.
+A candidate is fitted on a (users x items) matrix of positives; it then scores known
+users by their matrix rows (:meth:`Candidate.score`) and, when it can use demographics,
+people it has never seen from their answers alone (:meth:`Candidate.score_new`).
+Evaluation, the cold-start choice, scoring for serving and the benchmark all take their
+models from :func:`build`, so a new model plugs in here and nowhere else.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from abc import ABC, abstractmethod
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from training import baselines, model
 from training.config import SEGMENT_LEVELS, ModelParams
-from training.features import Features, without_identity
-from training.protocols import EvalSet, Scorer
-
-WARM_ONLY = {"implicit_als"}
+from training.features import Features, demographic_rows
 
 
-def lightfm_scores(features: Features, eval_set: EvalSet, params: ModelParams) -> np.ndarray:
-    """Fit LightFM on the set's train matrix; cold users are scored from their demographics only."""
-    fitted = model.fit(features, eval_set.train, params)
-    if eval_set.cold_users is not None:
-        features = replace(features, user_features=without_identity(
-            features.user_features, len(features.user_ids), eval_set.cold_users))
-    return model.score_matrix(fitted, features)
+class Candidate(ABC):
+    """A model of the run: ``fit`` on positives, then ``score`` rows of known users."""
+
+    name: str
+    serves_new_users: bool = False  # can rank items for someone known only by their demographics
+
+    @abstractmethod
+    def fit(self, interactions: sp.spmatrix) -> "Candidate":
+        """Learn from a (users x items) matrix of positives; return self."""
+
+    @abstractmethod
+    def score(self, user_rows: np.ndarray) -> np.ndarray:
+        """Scores (len(user_rows) x items) of known users, by their rows of the fitted matrix."""
+
+    def score_new(self, demographics: pd.DataFrame) -> np.ndarray:
+        """Scores (len(demographics) x items) of people known only by their demographic columns."""
+        raise NotImplementedError(f"{self.name} needs a user's own history")
 
 
-def scorers(features: Features, users: pd.DataFrame, params: ModelParams) -> dict[str, Scorer]:
-    """Every model of a run; ``users`` holds the demographics of the matrix rows, in row order."""
-    return {
-        "global_pop": lambda s: baselines.popularity_scores(s.train, s.train.shape[0]),
-        "segment_pop": lambda s: baselines.segment_popularity_scores(s.train, users, SEGMENT_LEVELS),
-        "implicit_als": lambda s: baselines.als_scores(s.train),
-        "lightfm_hybrid": lambda s: lightfm_scores(features, s, params),
-    }
+class GlobalPopularity(Candidate):
+    """Every user gets the items' positive counts."""
+
+    name, serves_new_users = "global_pop", True
+
+    def fit(self, interactions: sp.csr_matrix) -> "GlobalPopularity":
+        self.counts = np.asarray(interactions.sum(axis=0)).ravel().astype(np.float32)
+        return self
+
+    def score(self, user_rows: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(self.counts, (len(user_rows), self.counts.size))
+
+    def score_new(self, demographics: pd.DataFrame) -> np.ndarray:
+        return np.broadcast_to(self.counts, (len(demographics), self.counts.size))
 
 
-def cold_scorers(all_scorers: dict[str, Scorer]) -> dict[str, Scorer]:
-    return {name: scorer for name, scorer in all_scorers.items() if name not in WARM_ONLY}
+class SegmentPopularity(Candidate):
+    """Popularity within the user's demographic segment, backing off to coarser segments."""
+
+    name, serves_new_users = "segment_pop", True
+
+    def __init__(self, users: pd.DataFrame, levels: list[list[str]] = SEGMENT_LEVELS, name: str | None = None):
+        self.users, self.levels = users, levels  # demographics of the matrix rows, in row order
+        self.name = name or self.name
+
+    def fit(self, interactions: sp.csr_matrix) -> "SegmentPopularity":
+        self.interactions = interactions
+        return self
+
+    def score(self, user_rows: np.ndarray) -> np.ndarray:
+        return self.score_new(self.users.iloc[user_rows])
+
+    def score_new(self, demographics: pd.DataFrame) -> np.ndarray:
+        return baselines.segment_popularity_scores(self.interactions, self.users, self.levels,
+                                                   targets=demographics.reset_index(drop=True))
+
+
+class ImplicitALS(Candidate):
+    """Implicit-feedback ALS on the positives (collaborative only)."""
+
+    name = "implicit_als"
+
+    def fit(self, interactions: sp.csr_matrix) -> "ImplicitALS":
+        self.user_factors, self.item_factors = baselines.als_factors(interactions)
+        return self
+
+    def score(self, user_rows: np.ndarray) -> np.ndarray:
+        return self.user_factors[user_rows] @ self.item_factors.T
+
+
+class LightFMModel(Candidate):
+    """LightFM on the given feature space: the hybrid (identity + demographics, identity + genres and
+    decade) by default; with identity-only user features it knows nothing about new users."""
+
+    def __init__(self, features: Features, params: ModelParams, name: str = "lightfm_hybrid"):
+        self.features, self.params, self.name = features, params, name
+        self.serves_new_users = features.user_features.shape[1] > len(features.user_ids)
+
+    def fit(self, interactions: sp.csr_matrix) -> "LightFMModel":
+        self.model = model.fit(self.features, interactions, self.params)
+        return self
+
+    def score(self, user_rows: np.ndarray) -> np.ndarray:
+        return model.score_matrix(self.model, self.features, user_rows)
+
+    def score_new(self, demographics: pd.DataFrame) -> np.ndarray:
+        if not self.serves_new_users:
+            return super().score_new(demographics)
+        return model.score_matrix(self.model, self.features,
+                                  user_features=demographic_rows(self.features, demographics))
+
+
+def build(features: Features, users: pd.DataFrame, params: ModelParams) -> dict[str, Candidate]:
+    """Every model of a run, by name; ``users`` holds the demographics of the matrix rows, in row order."""
+    models = [GlobalPopularity(), SegmentPopularity(users), ImplicitALS(), LightFMModel(features, params)]
+    return {m.name: m for m in models}

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-MARTS_SCHEMA = "marts"
 POSITIVE_THRESHOLD = 4      # a rating >= this is a positive (implicit feedback)
 TEST_FRACTION = 0.2         # newest share of each user's positives held out
 N_MOVIES = 10

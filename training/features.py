@@ -95,14 +95,17 @@ def identity_only(features: Features) -> Features:
                     item_features=sp.identity(len(features.movie_ids), dtype=np.float32, format="csr"))
 
 
-def without_identity(user_features: sp.csr_matrix, n_users: int, rows: np.ndarray) -> sp.csr_matrix:
-    """``user_features`` with the identity of ``rows`` removed: those users are known only by their
-    demographics (cold start). Their rows are renormalised to sum to 1, as LightFM builds them."""
-    features = user_features.tolil(copy=True)
-    for row in rows:
-        features[row, row] = 0  # LightFM puts user identities in the first n_users columns
-    features = features.tocsr()
-    features.eliminate_zeros()
-    sums = np.asarray(features.sum(axis=1)).ravel()
-    scale = np.divide(1.0, sums, out=np.zeros_like(sums), where=sums > 0)
-    return (sp.diags(scale.astype(np.float32)) @ features).tocsr()
+def demographic_rows(features: Features, users: pd.DataFrame) -> sp.csr_matrix:
+    """User feature rows for people the model has never seen, from the demographic columns ``users`` has
+    (identity left out, values the model does not know skipped), normalised to sum to 1 as LightFM's are."""
+    mapping = features.dataset.mapping()[1]
+    columns = [c for c in USER_FEATURE_COLUMNS if c in users.columns]
+    rows, cols = [], []
+    for i, user in enumerate(users[columns].itertuples(index=False)):
+        names = [f"{c}:{v}" for c, v in zip(columns, user) if pd.notna(v) and f"{c}:{v}" in mapping]
+        rows += [i] * len(names)
+        cols += [mapping[n] for n in names]
+    matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                           shape=(len(users), features.user_features.shape[1]))
+    sums = np.asarray(matrix.sum(axis=1)).ravel()
+    return (sp.diags(np.divide(1.0, sums, out=np.zeros_like(sums), where=sums > 0)) @ matrix).tocsr()

@@ -37,10 +37,13 @@ def validation_split(interactions: sp.spmatrix, fraction: float, seed: int) -> t
 
 
 def train(features: Features, interactions: sp.spmatrix, params: ModelParams,
-          validation: Validation | None = None) -> LightFM:
-    """Fit LightFM for up to ``params.epochs``; with ``validation``, keep the epoch with the best
-    validation NDCG@10 (checked every ``eval_every`` epochs, stopping after ``patience`` checks
-    without improvement) and record it as ``model.best_epoch``."""
+          validation: Validation | None = None) -> tuple[LightFM, int]:
+    """Fit LightFM for up to ``params.epochs``; return the model and its number of epochs.
+
+    With ``validation``, the model kept is the one of the epoch with the best validation
+    NDCG@10 (checked every ``eval_every`` epochs, stopping after ``patience`` checks without
+    improvement), and the epochs returned are that epoch's.
+    """
     model = LightFM(no_components=params.no_components, loss=params.loss, learning_rate=params.learning_rate,
                     item_alpha=params.item_alpha, user_alpha=params.user_alpha, max_sampled=params.max_sampled,
                     random_state=np.random.RandomState(params.random_state))
@@ -64,24 +67,26 @@ def train(features: Features, interactions: sp.spmatrix, params: ModelParams,
         elif validation is None and (epoch % 5 == 0 or epoch == params.epochs):
             log.info("epoch %d/%d", epoch, params.epochs)
     if validation is None:
-        return model
-    best.best_epoch = best_epoch
-    return best
+        return model, params.epochs
+    return best, best_epoch
 
 
 def fit(features: Features, interactions: sp.spmatrix, params: ModelParams) -> LightFM:
     """Train with early stopping when configured: pick the epochs on a validation split of
     ``interactions``, then refit on all of them for that many epochs."""
     if not params.early_stopping:
-        return train(features, interactions, params)
+        return train(features, interactions, params)[0]
     fit_part, validation = validation_split(interactions, params.validation_fraction, params.random_state)
-    epochs = train(features, fit_part, params, validation).best_epoch
-    return train(features, interactions, replace(params, epochs=epochs))
+    _, epochs = train(features, fit_part, params, validation)
+    return train(features, interactions, replace(params, epochs=epochs))[0]
 
 
-def score_matrix(model: LightFM, features: Features, user_rows: np.ndarray | None = None) -> np.ndarray:
-    """Scores (len(user_rows) x n_items) from the learned representations (one matmul)."""
-    u_bias, u_emb = model.get_user_representations(features.user_features)
+def score_matrix(model: LightFM, features: Features, user_rows: np.ndarray | None = None,
+                 user_features: sp.csr_matrix | None = None) -> np.ndarray:
+    """Scores (users x n_items) from the learned representations (one matmul): of ``user_rows`` of
+    the feature space (default all), or of other users given by their ``user_features`` rows."""
+    u_bias, u_emb = model.get_user_representations(
+        features.user_features if user_features is None else user_features)
     i_bias, i_emb = model.get_item_representations(features.item_features)
     if user_rows is not None:
         u_bias, u_emb = u_bias[user_rows], u_emb[user_rows]

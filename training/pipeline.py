@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from lightfm import LightFM
 
-from training import baselines, books, candidates, evaluate, model, protocols
-from training.config import N_BOOKS, N_MOVIES, SEGMENT_LEVELS, ModelParams
+from training import books, candidates, evaluate, protocols, report, tuning
+from training.candidates import Candidate
+from training.config import N_BOOKS, N_MOVIES, ModelParams
 from training.data import TrainingData
 from training.features import Features, build_features
 from training.split import positives
@@ -18,15 +17,17 @@ from training.split import positives
 PUBLISHED_MODEL = "lightfm_hybrid"
 COLD_REFERENCE = "segment_pop"
 SEGMENT_COLUMNS = ("gender", "age_bucket", "occupation")  # a new user's signup answers
+SCORE_BATCH = 2048  # users scored at once: memory is batch x items, never users x items
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class TrainedModel:
-    """What scoring needs: the model fitted on all positives and its feature space."""
+    """What scoring needs: the models fitted on all positives, their feature space, and their names."""
 
-    model: LightFM
+    warm: Candidate      # serves known users
+    cold: Candidate      # serves new users from their demographics
     features: Features
 
 
@@ -42,10 +43,10 @@ def evaluate_models(data: TrainingData, features: Features, params: ModelParams)
     against segment popularity lies above zero; otherwise segment popularity.
     """
     users = demographics(data, features)
-    all_scorers = candidates.scorers(features, users, params)
-    warm = protocols.run_protocol([protocols.warm_set(features, data.interactions)], all_scorers)
+    models = candidates.build(features, users, params)
+    warm = protocols.run_protocol([protocols.warm_set(features, data.interactions)], models, users)
     cold = protocols.run_protocol(protocols.cold_folds(features, data.interactions),
-                                  candidates.cold_scorers(all_scorers))
+                                  {n: m for n, m in models.items() if m.serves_new_users}, users)
     paired = {name: protocols.paired_bootstrap(ndcg, cold.per_user_ndcg[COLD_REFERENCE])
               for name, ndcg in cold.per_user_ndcg.items() if name != COLD_REFERENCE}
     cold_model = PUBLISHED_MODEL if paired[PUBLISHED_MODEL]["clear"] else COLD_REFERENCE
@@ -66,12 +67,33 @@ def per_segment(per_user_ndcg: dict[str, pd.Series], users: pd.DataFrame) -> dic
 
 
 def train_and_evaluate(data: TrainingData, params: ModelParams) -> tuple[TrainedModel, dict]:
-    """Evaluate on both protocols, then refit on all positives for serving."""
+    """Evaluate on both protocols, then refit the published and the cold-start model on all positives."""
     features = build_features(data.users, data.items, params.user_identity_weight, params.item_identity_weight)
     metrics = evaluate_models(data, features, params)
     log.info("refitting on all positives for serving")
-    final = model.fit(features, features.interaction_matrix(positives(data.interactions)), params)
-    return TrainedModel(final, features), metrics
+    models = candidates.build(features, demographics(data, features), params)
+    all_positives = features.interaction_matrix(positives(data.interactions))
+    warm = models[metrics["published_model"]].fit(all_positives)
+    cold_name = metrics["cold_start"]["model"]
+    cold = warm if cold_name == warm.name else models[cold_name].fit(all_positives)
+    return TrainedModel(warm, cold, features), metrics
+
+
+def train_run(data: TrainingData, params: ModelParams, run: dict,
+              tuning_trials: int = 0) -> tuple[TrainedModel, dict, dict[str, bytes], ModelParams]:
+    """A whole model run: optional tuning, evaluation, the final fit and the report.
+
+    ``run`` describes the run (run_id, ds, dataset) and leads the metrics. Returns the trained
+    model, the metrics, the files to store beside them (report, plots, tuning trials) and the
+    parameters used.
+    """
+    files = {}
+    if tuning_trials > 0:
+        params, trials = tuning.tune(data, params, tuning_trials)
+        files["tuning.json"] = tuning.trials_json(trials)
+    trained, metrics = train_and_evaluate(data, params)
+    metrics = {**run, "tuning_trials": tuning_trials, **metrics}
+    return trained, metrics, {**files, **report.build(metrics)}, params
 
 
 def _records(scores: np.ndarray, exclude, trained: TrainedModel, titles: pd.Series, book_index: books.BookIndex,
@@ -92,17 +114,15 @@ def _records(scores: np.ndarray, exclude, trained: TrainedModel, titles: pd.Seri
 
 
 def score(trained: TrainedModel, data: TrainingData, n_movies: int = N_MOVIES, n_books: int = N_BOOKS) -> list[dict]:
-    """Top movies (never one the user rated) and top books for every user."""
+    """Top movies (never one the user rated) and top books for every user, in batches of users."""
     f = trained.features
     rated = f.interaction_matrix(data.interactions[["user_id", "movie_id"]]).tocsr()
     titles = data.items.set_index("movie_id")["title"]
     book_index = books.BookIndex.build(data.items, data.book_candidates)
     records: list[dict] = []
-    batch = 2048
-    for start in range(0, len(f.user_ids), batch):
-        rows = np.arange(start, min(start + batch, len(f.user_ids)))
-        scored = _records(model.score_matrix(trained.model, f, rows), rated[rows], trained, titles, book_index,
-                          n_movies, n_books)
+    for start in range(0, len(f.user_ids), SCORE_BATCH):
+        rows = np.arange(start, min(start + SCORE_BATCH, len(f.user_ids)))
+        scored = _records(trained.warm.score(rows), rated[rows], trained, titles, book_index, n_movies, n_books)
         records += [{"user_id": int(f.user_ids[row]), **rec} for row, rec in zip(rows, scored)]
         log.info("scored %d/%d users", rows[-1] + 1, len(f.user_ids))
     return records
@@ -119,34 +139,14 @@ def segments(users: pd.DataFrame) -> pd.DataFrame:
     return pd.MultiIndex.from_product(values, names=list(SEGMENT_COLUMNS)).to_frame(index=False)
 
 
-def _segment_features(features: Features, segs: pd.DataFrame) -> sp.csr_matrix:
-    """User feature rows for segments: their demographics only, normalised like LightFM's."""
-    mapping = features.dataset.mapping()[1]
-    rows, cols = [], []
-    for i, seg in enumerate(segs.itertuples(index=False)):
-        names = [f"{c}:{getattr(seg, c)}" for c in SEGMENT_COLUMNS if f"{c}:{getattr(seg, c)}" in mapping]
-        rows += [i] * len(names)
-        cols += [mapping[n] for n in names]
-    matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
-                           shape=(len(segs), features.user_features.shape[1]))
-    sums = np.asarray(matrix.sum(axis=1)).ravel()
-    return (sp.diags(np.divide(1.0, sums, out=np.zeros_like(sums), where=sums > 0)) @ matrix).tocsr()
-
-
-def score_segments(trained: TrainedModel, data: TrainingData, cold_model: str, n_movies: int = N_MOVIES,
+def score_segments(trained: TrainedModel, data: TrainingData, n_movies: int = N_MOVIES,
                    n_books: int = N_BOOKS) -> list[dict]:
-    """Cold-start recommendations for every demographic segment, from ``cold_model``
+    """Cold-start recommendations for every demographic segment, from the run's cold-start model
     (the hybrid from demographics alone, or segment popularity with backoff)."""
-    f = trained.features
     segs = segments(data.users)
-    if cold_model == PUBLISHED_MODEL:
-        scores = model.score_matrix(trained.model, replace(f, user_features=_segment_features(f, segs)))
-    else:
-        scores = baselines.segment_popularity_scores(
-            f.interaction_matrix(positives(data.interactions)), demographics(data, f), SEGMENT_LEVELS, targets=segs)
     titles = data.items.set_index("movie_id")["title"]
-    scored = _records(scores, None, trained, titles, books.BookIndex.build(data.items, data.book_candidates),
-                      n_movies, n_books)
-    log.info("scored %d cold-start segments with %s", len(segs), cold_model)
-    return [{"user_id": segment_key(*seg), "segment": dict(zip(SEGMENT_COLUMNS, seg)), "cold_start_model": cold_model,
-             **rec} for seg, rec in zip(segs.itertuples(index=False), scored)]
+    scored = _records(trained.cold.score_new(segs), None, trained, titles,
+                      books.BookIndex.build(data.items, data.book_candidates), n_movies, n_books)
+    log.info("scored %d cold-start segments with %s", len(segs), trained.cold.name)
+    return [{"user_id": segment_key(*seg), "segment": dict(zip(SEGMENT_COLUMNS, seg)),
+             "cold_start_model": trained.cold.name, **rec} for seg, rec in zip(segs.itertuples(index=False), scored)]

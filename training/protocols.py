@@ -13,14 +13,15 @@ paired bootstrap interval of the NDCG@10 difference.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Callable
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from training import evaluate
+from training.candidates import Candidate
 from training.config import SEED
 from training.features import Features
 from training.split import positives, temporal_split
@@ -37,7 +38,12 @@ class EvalSet:
     train: sp.csr_matrix
     test: sp.csr_matrix
     exclude: sp.csr_matrix
-    cold_users: np.ndarray | None = None  # rows whose identity the model must not use (protocol B)
+    cold: bool = False  # protocol B: the test users are new, known only by their demographics
+
+    @property
+    def test_rows(self) -> np.ndarray:
+        """Rows (users) with at least one test positive: the users the set is judged on."""
+        return np.flatnonzero(np.diff(self.test.indptr))
 
 
 def warm_set(features: Features, interactions: pd.DataFrame) -> EvalSet:
@@ -59,38 +65,54 @@ def cold_folds(features: Features, interactions: pd.DataFrame, n_folds: int = N_
         mask[held_out] = True
         keep = sp.diags((~mask).astype(np.float32))
         folds.append(EvalSet(train=(keep @ pos).tocsr(), test=(sp.diags(mask.astype(np.float32)) @ pos).tocsr(),
-                             exclude=sp.csr_matrix(pos.shape, dtype=np.float32), cold_users=np.sort(held_out)))
+                             exclude=sp.csr_matrix(pos.shape, dtype=np.float32), cold=True))
     return folds
-
-
-Scorer = Callable[[EvalSet], np.ndarray]
 
 
 @dataclass
 class ProtocolResult:
-    """Mean metrics per model, and per-user NDCG@10 (user row -> value) for paired comparisons."""
+    """Mean metrics per model, per-user NDCG@10 (user row -> value) for paired comparisons, and the
+    seconds each model took to fit and score over all sets."""
 
     metrics: dict[str, dict[str, float]]
     per_user_ndcg: dict[str, pd.Series]
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
-def run_protocol(sets: list[EvalSet], scorers: dict[str, Scorer]) -> ProtocolResult:
-    """Fit and evaluate every scorer on every set; metrics are means over the sets (folds)."""
-    metrics, per_user = {}, {}
-    for name, scorer in scorers.items():
+def set_scores(candidate: Candidate, eval_set: EvalSet, users: pd.DataFrame) -> np.ndarray:
+    """Fit ``candidate`` on the set's train matrix; scores of the set's test rows (new users from their
+    demographics only)."""
+    candidate.fit(eval_set.train)
+    rows = eval_set.test_rows
+    if eval_set.cold:
+        return candidate.score_new(users.iloc[rows])
+    return candidate.score(rows)
+
+
+def run_protocol(sets: list[EvalSet], candidates: dict[str, Candidate], users: pd.DataFrame) -> ProtocolResult:
+    """Fit and evaluate every candidate on every set; metrics are means over the sets (folds).
+
+    ``users`` holds the demographics of the matrix rows, in row order.
+    """
+    metrics, per_user, seconds = {}, {}, {}
+    for name, candidate in candidates.items():
         fold_metrics, fold_ndcg = [], []
+        started = time.perf_counter()
         for i, eval_set in enumerate(sets, 1):
-            scores = scorer(eval_set)
-            fold_metrics.append(evaluate.evaluate(scores, eval_set.test, eval_set.exclude))
-            users, values, _ = evaluate.per_user_metrics(scores, eval_set.test, eval_set.exclude, ks=(10,))
-            fold_ndcg.append(pd.Series(values["ndcg@10"], index=users))
+            rows = eval_set.test_rows
+            scores = set_scores(candidate, eval_set, users)
+            test, exclude = eval_set.test[rows], eval_set.exclude[rows]
+            fold_metrics.append(evaluate.evaluate(scores, test, exclude))
+            evaluated, values, _ = evaluate.per_user_metrics(scores, test, exclude, ks=(10,))
+            fold_ndcg.append(pd.Series(values["ndcg@10"], index=rows[evaluated]))
             if len(sets) > 1:
                 log.info("%s: fold %d/%d ndcg@10=%.4f", name, i, len(sets), fold_metrics[-1]["ndcg@10"])
         metrics[name] = {k: float(np.mean([m[k] for m in fold_metrics])) for k in fold_metrics[0]}
         metrics[name]["n_test_users"] = int(sum(m["n_test_users"] for m in fold_metrics))
         per_user[name] = pd.concat(fold_ndcg)
-        log.info("%-28s ndcg@10=%.4f", name, metrics[name]["ndcg@10"])
-    return ProtocolResult(metrics, per_user)
+        seconds[name] = time.perf_counter() - started
+        log.info("%-28s ndcg@10=%.4f (%.1fs)", name, metrics[name]["ndcg@10"], seconds[name])
+    return ProtocolResult(metrics, per_user, seconds)
 
 
 def paired_bootstrap(a: pd.Series, b: pd.Series, n_boot: int = N_BOOTSTRAP, seed: int = SEED) -> dict[str, float]:

@@ -1,11 +1,13 @@
 """A small seeded random search over the LightFM hyperparameters.
 
 Trials are judged on a validation split of protocol A's training positives, never on
-its test positives, so the evaluation that follows stays honest. Each trial is logged;
-the best parameters (with the epochs early stopping chose) are returned with every trial.
+its test positives, so the evaluation that follows stays honest. Each trial is logged
+with the epochs early stopping chose; the best trial's parameters are returned with
+every trial (the final fit chooses its epochs again, by early stopping on its own data).
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import replace
 
@@ -52,13 +54,18 @@ def tune(data: TrainingData, base: ModelParams, n_trials: int) -> tuple[ModelPar
         features = build_features(data.users, data.items, params.user_identity_weight, params.item_identity_weight)
         train = features.interaction_matrix(warm_train)
         fit_part, validation = model.validation_split(train, params.validation_fraction, params.random_state)
-        fitted = model.train(features, fit_part, params, validation)
+        fitted, best_epoch = model.train(features, fit_part, params, validation)
         score = validation.ndcg(fitted, features)
-        trials.append({"trial": i, "validation_ndcg@10": round(score, 4), "best_epoch": fitted.best_epoch,
+        trials.append({"trial": i, "validation_ndcg@10": round(score, 4), "best_epoch": best_epoch,
                        **params.as_dict()})
         log.info("tuning trial %d/%d: validation ndcg@10=%.4f at epoch %d with %s", i, n_trials,
-                 score, fitted.best_epoch, {k: getattr(params, k) for k in SPACE})
+                 score, best_epoch, {k: getattr(params, k) for k in SPACE})
     best = max(trials, key=lambda t: t["validation_ndcg@10"])
     log.info("tuning: best trial %d, validation ndcg@10=%.4f", best["trial"], best["validation_ndcg@10"])
     fields = set(ModelParams.__dataclass_fields__)
     return ModelParams(**{k: v for k, v in best.items() if k in fields}), trials
+
+
+def trials_json(trials: list[dict]) -> bytes:
+    """The trials as stored beside a model run (``tuning.json``)."""
+    return json.dumps(trials, indent=2).encode()

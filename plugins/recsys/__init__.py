@@ -1,2 +1,6 @@
-"""Shared code for the recommendation platform: settings, local services and the
-functions the Airflow tasks call (ingest, load, publish)."""
+"""The Airflow side of the platform, grouped by stage.
+
+``stages`` holds one thin function per DAG task; ``backends`` decides local vs AWS;
+``ingest``, ``clean``, ``warehouse`` and ``serving`` hold each stage's code; ``local``
+the embedded services, the sample generator and the CLI.
+"""

@@ -62,6 +62,9 @@ class Settings:
     glue_workers: int = field(default_factory=lambda: int(_env("RECSYS_GLUE_WORKERS", "2")))
     # Glue Data Catalog database the clean tables are registered in.
     catalog_database: str = field(default_factory=lambda: _env("RECSYS_CATALOG_DATABASE", "recsys_clean"))
+    # Local web UIs (bound to 127.0.0.1): the Airflow UI/API server and dbt docs.
+    ui_port: int = field(default_factory=lambda: int(_env("RECSYS_UI_PORT", "8080")))
+    dbt_docs_port: int = field(default_factory=lambda: int(_env("RECSYS_DBT_DOCS_PORT", "8081")))
     # Spark.
     spark_master: str = field(default_factory=lambda: _env("RECSYS_SPARK_MASTER", "local[2]"))
     spark_driver_memory: str = field(default_factory=lambda: _env("RECSYS_SPARK_DRIVER_MEMORY", "2g"))
@@ -69,6 +72,10 @@ class Settings:
     @property
     def moto_endpoint(self) -> str:
         return f"http://{self.moto_host}:{self.moto_port}"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://127.0.0.1:{self.ui_port}"
 
     @property
     def sample_dir(self) -> Path:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+# Default share of a table's rows the clean job may quarantine before it fails the run.
+MAX_QUARANTINE_FRACTION = 0.05
+
 
 class AccountingError(RuntimeError):
     """Rows went missing or appeared from nowhere."""

@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 MOVIES, BOOKS = "movies", "books"
-# Written by ingest next to the raw files; lists them. No leading "_": Spark skips such files.
-RAW_MANIFEST = "manifest.json"
 _GROUPLENS = "https://files.grouplens.org/datasets/movielens"
 _GOODBOOKS = "https://raw.githubusercontent.com/zygmuntz/goodbooks-10k/6dd165b555a7b47b2dd36743a425776e641ff50c"
 
@@ -50,10 +48,6 @@ class DatasetSpec:
     rating_scale: RatingScale = RatingScale(1, 5, 1)
     encoding: str = "UTF-8"
     sample_folder: str | None = None  # the bundled generator's folder for this dataset, if it is the sample
-
-    @property
-    def downloadable(self) -> bool:
-        return bool(self.archive_url or self.file_urls)
 
 
 DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in (

@@ -8,11 +8,12 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from spark.cleaning.vocabulary import US_ZIP
+
 Rule = tuple["str | Column", Column]
 
 INT = r"^\s*-?\d+\s*$"
 NUMBER = r"^\s*-?\d+(\.\d+)?\s*$"
-US_ZIP = r"^\d{5}(-\d{4})?$"
 
 
 def first_failure(rules: list[Rule]) -> Column:

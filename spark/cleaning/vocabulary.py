@@ -21,6 +21,9 @@ NO_GENRE = ("", "unknown", "(no genres listed)")
 # The 19 genre flag columns at the end of an ML-100K u.item line (u.genre order).
 ML100K_GENRE_FLAGS = ("unknown",) + MOVIE_GENRES[:18]
 
+# A US ZIP code (or ZIP+4); its first digit is the national area (zip_region), anything else is "other".
+US_ZIP = r"^\d{5}(-\d{4})?$"
+
 # MovieLens 1M age codes -> bucket labels (README of ml-1m).
 AGE_BUCKETS = {1: "Under 18", 18: "18-24", 25: "25-34", 35: "35-44", 45: "45-49", 50: "50-55", 56: "56+"}
 

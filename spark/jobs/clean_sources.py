@@ -4,12 +4,15 @@ Runs unchanged with ``spark-submit`` (local) and as an AWS Glue 5 job: arguments
 are ``--key value`` pairs, unknown ones (Glue adds its own) are ignored, and all
 S3 settings come from the Spark/Hadoop configuration, not from this script.
 
-Reads   <lake>/raw/<dataset>/ds=<ds>/      the files listed in its _manifest.json
+Reads   <lake>/raw/<dataset>/ds=<ds>/      the files listed in its manifest.json
 Writes  <lake>/clean/<table>/ds=<ds>/      users, movies, movie_genres, ratings, books, book_genres
         <lake>/quarantine/<table>/ds=<ds>/ source_file, line_number, raw_line, reason
         <lake>/manifests/clean/ds=<ds>/    JSON: rows in / clean / quarantined / deduplicated per table
 Fails   when a table's rows do not balance or it quarantines more than
         --max-quarantine-fraction of its rows (the manifest is written first).
+        This is the one place the accounting is enforced, on either engine.
+
+Paths come from :mod:`spark.cleaning.lake`, the layout every reader and writer shares.
 """
 from __future__ import annotations
 
@@ -26,9 +29,9 @@ from typing import Callable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from spark.cleaning import formats, tables
-from spark.cleaning.accounting import TableCounts, check_counts
-from spark.cleaning.datasets import BOOKS, MOVIES, RAW_MANIFEST, DatasetSpec, get_dataset
+from spark.cleaning import formats, lake, tables
+from spark.cleaning.accounting import MAX_QUARANTINE_FRACTION, TableCounts, check_counts
+from spark.cleaning.datasets import BOOKS, MOVIES, DatasetSpec, get_dataset
 from spark.cleaning.readers import SourceFileError, read_lines
 
 log = logging.getLogger("clean_sources")
@@ -52,7 +55,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--ds", required=True, help="logical date YYYY-MM-DD")
     parser.add_argument("--movies-dataset", default="sample-movielens")
     parser.add_argument("--books-dataset", default="sample-goodbooks")
-    parser.add_argument("--max-quarantine-fraction", type=float, default=0.05)
+    parser.add_argument("--max-quarantine-fraction", type=float, default=MAX_QUARANTINE_FRACTION)
     args, _unknown = parser.parse_known_args(argv)
     return args
 
@@ -65,16 +68,16 @@ def _top_reasons(quarantine: DataFrame) -> dict[str, int]:
 class CleaningRun:
     """One run of the job: reads raw files of ``ds``, writes tables, keeps the accounting."""
 
-    def __init__(self, spark: SparkSession, lake: str, ds: str,
+    def __init__(self, spark: SparkSession, lake_root: str, ds: str,
                  on_table: Callable[[str, TableCounts, float], None] | None = None):
-        self.spark, self.lake, self.ds = spark, lake.rstrip("/"), ds
+        self.spark, self.lake_root, self.ds = spark, lake_root, ds
         self.counts: dict[str, TableCounts] = {}
         self.on_table = on_table
         self._started = time.monotonic()
 
     def raw_files(self, spec: DatasetSpec) -> list[str]:
         """The file names the ingest manifest of ``spec`` lists for this ds."""
-        path = f"{self.lake}/raw/{spec.name}/ds={self.ds}/{RAW_MANIFEST}"
+        path = lake.uri(self.lake_root, lake.raw_manifest_key(spec.name, self.ds))
         try:
             text = self.spark.read.text(path, wholetext=True).first()["value"]
         except Exception as exc:  # noqa: BLE001 - Spark raises AnalysisException for a missing path
@@ -86,18 +89,19 @@ class CleaningRun:
         names = fnmatch.filter(files, pattern)
         if not names:
             raise SourceFileError(f"{spec.name}: no raw file matches {pattern!r} (have {files})")
-        parts = [read_lines(self.spark, f"{self.lake}/raw/{spec.name}/ds={self.ds}/{name}", name, spec.encoding)
-                 for name in names]
+        prefix = lake.uri(self.lake_root, lake.raw_prefix(spec.name, self.ds))
+        parts = [read_lines(self.spark, prefix + name, name, spec.encoding) for name in names]
         return reduce(DataFrame.unionByName, parts)
 
-    def write(self, df: DataFrame, table: str, area: str = "clean") -> None:
-        df.write.mode("overwrite").parquet(f"{self.lake}/{area}/{table}/ds={self.ds}/")
+    def write(self, df: DataFrame, table: str) -> None:
+        df.write.mode("overwrite").parquet(lake.uri(self.lake_root, lake.clean_prefix(table, self.ds)))
 
     def account(self, table: str, parsed: DataFrame, clean: DataFrame, quarantine: DataFrame,
                 deduplicated: int = 0) -> None:
         """Write the table's quarantine and record rows in / clean / quarantined / deduplicated."""
         quarantine = quarantine.cache()
-        self.write(quarantine.coalesce(1), table, "quarantine")
+        quarantine.coalesce(1).write.mode("overwrite").parquet(
+            lake.uri(self.lake_root, lake.quarantine_prefix(table, self.ds)))
         counts = TableCounts(rows_in=parsed.count(), rows_clean=clean.count(),
                              rows_quarantined=quarantine.count(), rows_deduplicated=deduplicated,
                              top_reasons=_top_reasons(quarantine))
@@ -174,17 +178,17 @@ class CleaningRun:
                 "tables": {t: c.as_dict() for t, c in self.counts.items()}}
 
 
-def run(spark: SparkSession, lake: str, ds: str, movies_dataset: str = "sample-movielens",
-        books_dataset: str = "sample-goodbooks", max_quarantine_fraction: float = 1.0,
+def run(spark: SparkSession, lake_root: str, ds: str, movies_dataset: str = "sample-movielens",
+        books_dataset: str = "sample-goodbooks", max_quarantine_fraction: float = MAX_QUARANTINE_FRACTION,
         on_table: Callable[[str, TableCounts, float], None] | None = None) -> dict:
     """Clean both datasets of ``ds``; write and return the manifest, then enforce the accounting."""
     movies, books = get_dataset(movies_dataset, MOVIES), get_dataset(books_dataset, BOOKS)
-    job = CleaningRun(spark, lake, ds, on_table)
+    job = CleaningRun(spark, lake_root, ds, on_table)
     job.movies_domain(movies)
     job.books_domain(books)
     manifest = job.manifest(movies, books)
     (spark.createDataFrame([(json.dumps(manifest),)], "value string").coalesce(1)
-     .write.mode("overwrite").text(f"{job.lake}/manifests/clean/ds={ds}/"))
+     .write.mode("overwrite").text(lake.uri(job.lake_root, lake.clean_manifest_prefix(ds))))
     check_counts(manifest["tables"], max_quarantine_fraction)
     return manifest
 

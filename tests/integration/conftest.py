@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
+from recsys.backends import dynamodb_hook, s3_hook
+from recsys.serving import registry
 
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 
@@ -24,7 +25,7 @@ def airflow(*args: str, log: Path, env: dict | None = None) -> None:
 
 def dynamo_items(settings, segments: bool = False) -> list[dict]:
     """The user items of the recommendations table ordered by user id, or its cold-start segment items."""
-    table = DynamoDBHook(aws_conn_id=settings.aws_conn_id).conn.Table(settings.recs_table)
+    table = dynamodb_hook(settings).conn.Table(settings.recs_table)
     items, kwargs = [], {}
     while True:
         page = table.scan(**kwargs)
@@ -34,3 +35,8 @@ def dynamo_items(settings, segments: bool = False) -> list[dict]:
                 return sorted((i for i in items if i["user_id"].startswith("segment#")), key=lambda i: i["user_id"])
             return sorted((i for i in items if i["user_id"].isdigit()), key=lambda i: int(i["user_id"]))
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def live_run_id(settings) -> str:
+    """The model run whose recommendations are live (models/published.json)."""
+    return registry.published_run(s3_hook(settings), settings.lake_bucket)["run_id"]

@@ -11,16 +11,16 @@ from decimal import Decimal
 import pandas as pd
 import psycopg2
 
-from recsys import lake
-from recsys.aws import s3_hook
-from recsys.warehouse import read_parquet_prefix
+from recsys.backends import s3_hook
+from recsys.lake_io import read_parquet
+from spark.cleaning import lake
 
 MIN_VOTES = 50  # dbt var top_rated_min_votes
 
 
 def clean_tables(settings, ds: str) -> dict[str, pd.DataFrame]:
     s3 = s3_hook(settings)
-    return {t: read_parquet_prefix(s3, settings.lake_bucket, lake.clean_prefix(t, ds)).to_pandas()
+    return {t: read_parquet(s3, settings.lake_bucket, lake.clean_prefix(t, ds)).to_pandas()
             for t in ("users", "movies", "movie_genres", "ratings")}
 
 

@@ -15,7 +15,7 @@ import psycopg2
 import pytest
 
 from recsys.settings import PROJECT_ROOT
-from tests.integration.conftest import airflow, dynamo_items
+from tests.integration.conftest import airflow, dynamo_items, live_run_id
 from tests.integration.marts_check import check_analyst_marts, check_fact_and_dimensions, check_recommendation_marts
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -49,13 +49,13 @@ def two_runs(local_stack, tmp_path_factory):
     logs = tmp_path_factory.mktemp("airflow-logs")
     airflow("db", "migrate", log=logs / "migrate.log")
     airflow("dags", "test", "recsys_daily", DS, log=logs / "run1.log")
-    first = dynamo_items(local_stack)
+    first = dynamo_items(local_stack), live_run_id(local_stack)
     airflow("dags", "test", "recsys_daily", DS, log=logs / "run2.log")
-    return first, dynamo_items(local_stack)
+    return first, (dynamo_items(local_stack), live_run_id(local_stack))
 
 
 def test_every_user_gets_ten_unrated_movies_and_five_books(local_stack, two_runs):
-    items, _ = two_runs
+    (items, run_id), _ = two_runs
     expected = _expected_from_raw(local_stack.sample_dir)
     assert {int(i["user_id"]) for i in items} == expected["users"]
     for item in items:
@@ -64,7 +64,7 @@ def test_every_user_gets_ten_unrated_movies_and_five_books(local_stack, two_runs
         assert not set(movies) & expected["rated"].get(int(item["user_id"]), set()), item["user_id"]
         assert len({int(b["book_id"]) for b in item["books"]}) == 5
         assert all(b["title"] and b["authors"] for b in item["books"])
-        assert item["ds"] == DS and item["model_run_id"] == f"lightfm-{DS}"
+        assert item["ds"] == DS and item["model_run_id"] == run_id
 
 
 def test_new_users_get_recommendations_for_their_demographic_segment(local_stack, two_runs):
@@ -77,10 +77,11 @@ def test_new_users_get_recommendations_for_their_demographic_segment(local_stack
         assert item["cold_start_model"] in {"segment_pop", "lightfm_hybrid"} and item["ds"] == DS
 
 
-def test_rerunning_the_same_ds_leaves_items_unchanged(two_runs):
-    first, second = two_runs
-    assert len(first) == len(second)
-    assert first == second
+def test_rerunning_the_same_ds_gives_the_same_recommendations_from_its_own_model_run(two_runs):
+    (first, first_run), (second, second_run) = two_runs
+    assert first_run.startswith(f"lightfm-{DS}-") and second_run.startswith(f"lightfm-{DS}-")
+    assert first_run != second_run, "each DAG run stores its own model run; neither overwrites the other"
+    assert [{**i, "model_run_id": None} for i in first] == [{**i, "model_run_id": None} for i in second]
 
 
 def test_marts_hold_the_expected_row_counts(local_stack, two_runs):
@@ -96,8 +97,8 @@ def test_marts_hold_the_expected_row_counts(local_stack, two_runs):
         assert count("select count(*) from marts.mart_training__user_features") == len(expected["users"])
         assert count("select count(*) from marts.mart_training__item_features") == expected["movies"]
         assert count("select count(*) from marts.mart_training__interactions") == expected["ratings"]
-        assert count("select count(*) from marts.mart_genre_popularity") == expected["genres_rated"]
-        assert count("select sum(n_ratings) from marts.mart_genre_popularity") >= expected["ratings"]
+        assert count("select count(*) from marts.mart_analytics__genre_popularity") == expected["genres_rated"]
+        assert count("select sum(n_ratings) from marts.mart_analytics__genre_popularity") >= expected["ratings"]
         # rerunning replaced the ds partition instead of appending to it
         assert count(f"select count(*) from raw.ratings where ds = '{DS}'") == expected["ratings"]
         assert count(f"select count(*) from raw.quarantine where ds = '{DS}'") == 4
@@ -110,7 +111,8 @@ def test_analyst_marts_match_the_clean_parquet(local_stack, two_runs):
 
 
 def test_recommendation_marts_describe_what_was_published(local_stack, two_runs):
-    check_recommendation_marts(local_stack, f"lightfm-{DS}", dynamo_items(local_stack))
+    _, (items, run_id) = two_runs
+    check_recommendation_marts(local_stack, run_id, items)
 
 
 def dbt(*args: str, target_path: Path) -> subprocess.CompletedProcess:
@@ -135,12 +137,16 @@ def test_dbt_build_docs_and_source_freshness_work_on_the_loaded_warehouse(two_ru
     assert results and {r["status"] for r in results} == {"pass"}
 
 
-def test_summary_reports_every_stage(two_runs):
+def test_summary_reports_every_stage_of_the_ds_asked_for(two_runs):
     """What `make demo` prints at the end, read back from the lake, warehouse and DynamoDB."""
+    (_, first_run), (_, second_run) = two_runs
     out = subprocess.run([sys.executable, "-m", "recsys.local.cli", "summary", "--ds", DS], env=os.environ.copy(),
                          capture_output=True, text=True, check=True).stdout
     assert "ratings" in out and "rating outside 1-5" in out
-    assert "marts.mart_genre_popularity" in out
-    assert f"model run lightfm-{DS}, protocol A" in out and f"model run lightfm-{DS}, protocol B" in out
+    assert "marts.mart_analytics__genre_popularity" in out
+    assert f"2 model runs for ds={DS}: {first_run}, {second_run}" in out
+    assert f"model run {second_run}, protocol A" in out and f"model run {second_run}, protocol B" in out
+    assert f"live now (models/published.json): {second_run} of ds {DS} - this run" in out
+    assert "WARNING" not in out and "OpenLineage" not in out
     assert "global_pop" in out and "cold start serves:" in out
     assert out.count("\n  movie ") == 10 and out.count("\n  book ") == 5

@@ -11,7 +11,7 @@ import psycopg2
 import pytest
 
 from recsys.settings import PROJECT_ROOT
-from tests.integration.conftest import airflow, dynamo_items
+from tests.integration.conftest import airflow, dynamo_items, live_run_id
 from tests.integration.marts_check import check_analyst_marts, check_fact_and_dimensions, check_recommendation_marts
 from tests.integration.test_recsys_daily import dbt
 
@@ -62,7 +62,7 @@ def test_marts_hold_ml100k(local_stack, run):
 def test_analyst_marts_match_the_clean_ml100k(local_stack, run):
     check_fact_and_dimensions(local_stack, DS)
     check_analyst_marts(local_stack, DS)
-    check_recommendation_marts(local_stack, f"lightfm-{DS}", run)
+    check_recommendation_marts(local_stack, live_run_id(local_stack), run)
 
 
 def test_dbt_build_passes_on_ml100k(run, tmp_path):

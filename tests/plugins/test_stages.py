@@ -2,25 +2,23 @@
 from __future__ import annotations
 
 import pytest
-from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
 from airflow.sdk.exceptions import AirflowFailException
 
-from recsys import publish, stages
-from recsys.aws import ensure_bucket, s3_hook
+from recsys import stages
+from recsys.backends import dynamodb_hook, lake_hook, s3_hook
+from recsys.serving import publish, registry
 from tests.training.test_gate import metrics
-from training import registry
 
 pytestmark = pytest.mark.integration
 
 
 def _store(settings, run_id, ours, popularity=0.09):
-    hook = s3_hook(settings)
-    ensure_bucket(hook, settings.lake_bucket)
+    hook = lake_hook(settings)
     registry.save_run(hook, settings.lake_bucket, run_id, {"model": None}, {}, metrics(run_id, ours, popularity))
 
 
 def _live_items(settings) -> list[dict]:
-    return DynamoDBHook(aws_conn_id=settings.aws_conn_id).conn.Table(settings.recs_table).scan()["Items"]
+    return dynamodb_hook(settings).conn.Table(settings.recs_table).scan()["Items"]
 
 
 def test_gate_refuses_a_model_worse_than_popularity_naming_both_numbers(stack_settings):
@@ -34,7 +32,7 @@ def test_gate_refuses_a_model_worse_than_popularity_naming_both_numbers(stack_se
 def test_gate_refuses_a_run_worse_than_the_last_published_and_its_recommendations_stay_live(stack_settings):
     s = stack_settings
     _store(s, "lightfm-2026-01-07", ours=0.20)
-    dynamo = DynamoDBHook(aws_conn_id=s.aws_conn_id, table_name=s.recs_table, table_keys=[publish.KEY])
+    dynamo = dynamodb_hook(s)
     publish.ensure_table(dynamo, s.recs_table)
     publish.publish(dynamo, [{"user_id": 1, "movies": [{"movie_id": 5, "score": 1.0}],
                              "model_run_id": "lightfm-2026-01-07"}])

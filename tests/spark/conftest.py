@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from spark.cleaning.datasets import RAW_MANIFEST
+from spark.cleaning import lake
 
 
 @pytest.fixture
@@ -18,13 +18,13 @@ def lines(spark):
     return make
 
 
-def stage_raw(lake: Path, dataset: str, ds: str, files: dict[str, bytes]) -> Path:
+def stage_raw(lake_dir: Path, dataset: str, ds: str, files: dict[str, bytes]) -> Path:
     """Write raw files and their ingest manifest where the clean job looks for them."""
-    folder = lake / "raw" / dataset / f"ds={ds}"
+    folder = lake_dir / lake.raw_prefix(dataset, ds)
     folder.mkdir(parents=True, exist_ok=True)
     for name, body in files.items():
         (folder / name).write_bytes(body)
-    (folder / RAW_MANIFEST).write_text(json.dumps({"dataset": dataset, "files": {n: {} for n in files}}))
+    (folder / lake.RAW_MANIFEST).write_text(json.dumps({"dataset": dataset, "files": {n: {} for n in files}}))
     return folder
 
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from spark.cleaning.vocabulary import AGE_BUCKETS, OCCUPATIONS
-from recsys.sample_data import generate_sample
+from recsys.local.sample_data import generate_sample
 from training.data import TrainingData
 
 

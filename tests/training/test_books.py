@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from training.books import recommend_books
+from training.books import BookIndex
 
 ITEMS = pd.DataFrame({"movie_id": [1, 2, 3], "title": ["a", "b", "c"], "release_decade": ["1990s"] * 3,
                       "genre_list": ["Sci-Fi", "Romance", "Sci-Fi|Romance"]})
@@ -16,13 +16,14 @@ CANDIDATES = pd.DataFrame({
 
 
 def test_sci_fi_movies_give_sci_fi_books_popular_first():
-    rows, scores, catalogue = recommend_books(np.array([[1, 3], [2, 3]]), ITEMS, CANDIDATES, n=2)
-    ids = catalogue["book_id"].to_numpy()
+    index = BookIndex.build(ITEMS, CANDIDATES)
+    rows, scores = index.recommend(np.array([[1, 3], [2, 3]]), n=2)
+    ids = index.catalogue["book_id"].to_numpy()
     assert ids[rows[0]].tolist() == [10, 11]
     assert ids[rows[1]].tolist() == [20, 21]
     assert (np.diff(scores, axis=1) <= 0).all()
 
 
 def test_always_n_distinct_books_even_without_matching_genres():
-    rows, _, catalogue = recommend_books(np.array([[99, 98]]), ITEMS, CANDIDATES, n=3)
+    rows, _ = BookIndex.build(ITEMS, CANDIDATES).recommend(np.array([[99, 98]]), n=3)
     assert len(set(rows[0])) == 3

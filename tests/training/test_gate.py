@@ -7,7 +7,7 @@ from training.gate import GateRefused, check
 
 
 def metrics(run_id: str, ours: float, popularity: float = 0.09, dataset: str = "ml-100k") -> dict:
-    return {"run_id": run_id, "published_model": "lightfm_hybrid", "dataset": dataset,
+    return {"run_id": run_id, "ds": "2026-01-01", "published_model": "lightfm_hybrid", "dataset": dataset,
             "protocols": {"A": {"lightfm_hybrid": {"ndcg@10": ours}, "global_pop": {"ndcg@10": popularity}}}}
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from training import candidates
 from training.config import ModelParams
-from training.pipeline import score, score_segments, segment_key, train_and_evaluate
+from training.pipeline import demographics, score, score_segments, segment_key, train_and_evaluate
+from training.split import positives
 
 PARAMS = ModelParams(epochs=15)
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +35,7 @@ def test_training_is_reproducible_across_processes(tmp_path):
         "import json, sys; sys.path[:0] = ['tests/training', 'tests', 'plugins', '.']\n"
         "from pathlib import Path\n"
         "from conftest import training_data_from_sample\n"
-        "from recsys.sample_data import generate_sample\n"
+        "from recsys.local.sample_data import generate_sample\n"
         "from training.config import ModelParams\n"
         "from training.pipeline import train_and_evaluate\n"
         f"generate_sample(Path({str(tmp_path)!r}), scale=0.1, seed=3)\n"
@@ -61,7 +64,10 @@ def test_every_user_gets_ten_unrated_movies_and_five_books(sample_training_data)
 def test_every_demographic_segment_gets_cold_start_recommendations(sample_training_data, cold_model):
     data = sample_training_data
     trained, _ = train_and_evaluate(data, ModelParams(epochs=5))
-    records = score_segments(trained, data, cold_model)
+    features = trained.features
+    models = candidates.build(features, demographics(data, features), ModelParams(epochs=5))
+    trained = replace(trained, cold=models[cold_model].fit(features.interaction_matrix(positives(data.interactions))))
+    records = score_segments(trained, data)
     combos = {(g, a, o) for g in data.users.gender.unique() for a in data.users.age_bucket.unique()
               for o in data.users.occupation.unique()}
     assert {r["user_id"] for r in records} == {segment_key(*c) for c in combos}

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"export {key}={shlex.quote(value)}")
     elif args.command == "summary":
         os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")  # before airflow is imported
-        from recsys.summary import print_summary
+        from recsys.local.summary import print_summary
 
         print_summary(settings, args.ds)
     return 0

@@ -1,0 +1,52 @@
+"""Reading and writing lake objects that several stages share: Parquet parts and JSON lines.
+
+Keys come from :mod:`spark.cleaning.lake`; ``hook`` is an S3Hook on the lake's connection.
+"""
+from __future__ import annotations
+
+import io
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+def parquet_keys(hook, bucket: str, prefix: str) -> list[str]:
+    """The Parquet parts under ``prefix`` (Spark's ``_SUCCESS`` and friends left out)."""
+    keys = sorted(k for k in hook.list_keys(bucket_name=bucket, prefix=prefix) or [] if k.endswith(".parquet"))
+    if not keys:
+        raise FileNotFoundError(f"no Parquet under s3://{bucket}/{prefix}")
+    return keys
+
+
+def _body(hook, bucket: str, key: str) -> bytes:
+    return hook.get_key(key, bucket_name=bucket).get()["Body"].read()
+
+
+def read_parquet_schema(hook, bucket: str, prefix: str) -> pa.Schema:
+    """Schema of the first Parquet part under ``prefix``."""
+    return pq.read_schema(io.BytesIO(_body(hook, bucket, parquet_keys(hook, bucket, prefix)[0])))
+
+
+def read_parquet(hook, bucket: str, prefix: str) -> pa.Table:
+    """All Parquet parts under ``prefix`` as one Arrow table."""
+    return pa.concat_tables([pq.read_table(io.BytesIO(_body(hook, bucket, k)))
+                             for k in parquet_keys(hook, bucket, prefix)])
+
+
+def write_parquet(hook, bucket: str, key: str, table: pa.Table) -> None:
+    """Write ``table`` as one Parquet object."""
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    hook.load_bytes(buf.getvalue(), key=key, bucket_name=bucket, replace=True)
+
+
+def write_jsonl(hook, bucket: str, key: str, records: list[dict]) -> None:
+    """Write records as JSON lines (keys sorted, so the same records give the same bytes)."""
+    hook.load_string("\n".join(json.dumps(r, sort_keys=True) for r in records), key=key, bucket_name=bucket,
+                     replace=True)
+
+
+def read_jsonl(hook, bucket: str, key: str) -> list[dict]:
+    """Records written by :func:`write_jsonl`."""
+    return [json.loads(line) for line in hook.read_key(key, bucket_name=bucket).splitlines() if line]

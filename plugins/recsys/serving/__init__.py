@@ -1,0 +1,1 @@
+"""Serving stage: the model registry in the lake and publishing recommendations to DynamoDB."""

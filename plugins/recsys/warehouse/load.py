@@ -1,0 +1,76 @@
+"""Load lake Parquet into the warehouse ``raw`` schema, one partition per ds.
+
+Every raw table carries ``loaded_at`` (what dbt source freshness reads) and ``ds``.
+A load replaces its ds in one transaction, so a rerun never duplicates a partition.
+Two loaders implement :class:`Loader`: :mod:`recsys.warehouse.postgres` (PostgreSQL
+``COPY FROM STDIN``) and :mod:`recsys.warehouse.redshift` (Redshift ``COPY ... FORMAT AS
+PARQUET`` from S3); :mod:`recsys.backends` picks one.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+import pyarrow as pa
+
+from recsys.clean.job import read_clean_manifest
+from recsys.lake_io import write_parquet
+from recsys.warehouse.schema import RAW_SCHEMA, PartitionSource, create_table_sql, parquet_columns, table_columns
+from spark.cleaning import lake
+
+log = logging.getLogger(__name__)
+
+PUBLISHED_TABLE = "published_recommendations"
+PUBLISHED_SCHEMA = pa.schema([("model_run_id", pa.string()), ("user_id", pa.int64()), ("item_type", pa.string()),
+                              ("rec_rank", pa.int32()), ("item_id", pa.int64()), ("score", pa.float64())])
+
+
+class Loader(Protocol):
+    hook: object      # the warehouse's DB-API hook
+    redshift: bool    # column types for Redshift
+
+    def replace_partition(self, name: str, sources: list[PartitionSource], ds: str) -> int:
+        """Replace the ``ds`` rows of ``raw.<name>`` with the rows of ``sources``; return rows loaded."""
+
+
+def ensure_table(loader: Loader, name: str, schema: pa.Schema) -> None:
+    """Create ``raw.<name>`` empty unless it exists, so models reading it build before its first load."""
+    columns = table_columns(parquet_columns(schema, loader.redshift), {})
+    loader.hook.run([f"create schema if not exists {RAW_SCHEMA}", create_table_sql(name, columns)])
+
+
+def load_ds(loader: Loader, s3, bucket: str, ds: str) -> dict[str, int]:
+    """Load every clean table and the quarantine of ``ds``; return rows per warehouse table."""
+    ensure_table(loader, PUBLISHED_TABLE, PUBLISHED_SCHEMA)
+    loaded = {}
+    for i, name in enumerate(lake.CLEAN_TABLES, 1):
+        loaded[name] = loader.replace_partition(name, [PartitionSource(lake.clean_prefix(name, ds))], ds)
+        log.info("[%d/%d] raw.%s ds=%s: %d rows", i, len(lake.CLEAN_TABLES), name, ds, loaded[name])
+    accounted = read_clean_manifest(s3, bucket, ds)["tables"]
+    quarantine = [PartitionSource(lake.quarantine_prefix(t, ds), {"source_table": t}) for t in accounted]
+    loaded["quarantine"] = loader.replace_partition("quarantine", quarantine, ds)
+    log.info("raw.quarantine ds=%s: %d rows", ds, loaded["quarantine"])
+    return loaded
+
+
+def published_rows(records: list[dict], run_id: str) -> pa.Table:
+    """Published records (one per user, with movie and book lists) as one row per recommendation."""
+    rows = {name: [] for name in PUBLISHED_SCHEMA.names}
+    for rec in records:
+        for item_type, key in (("movie", "movies"), ("book", "books")):
+            for rank, item in enumerate(rec.get(key, []), 1):
+                rows["model_run_id"].append(run_id)
+                rows["user_id"].append(int(rec["user_id"]))
+                rows["item_type"].append(item_type)
+                rows["rec_rank"].append(rank)
+                rows["item_id"].append(int(item[f"{item_type}_id"]))
+                rows["score"].append(float(item["score"]))
+    return pa.table(rows, schema=PUBLISHED_SCHEMA)
+
+
+def load_published(loader: Loader, s3, bucket: str, records: list[dict], run_id: str, ds: str) -> int:
+    """Write what ``run_id`` published to the lake as Parquet and load it into ``raw.published_recommendations``."""
+    write_parquet(s3, bucket, lake.published_key(ds), published_rows(records, run_id))
+    loaded = loader.replace_partition(PUBLISHED_TABLE, [PartitionSource(lake.published_prefix(ds))], ds)
+    log.info("raw.%s ds=%s: %d rows of model run %s", PUBLISHED_TABLE, ds, loaded, run_id)
+    return loaded

@@ -1,0 +1,37 @@
+"""The Glue engine ships the unchanged job script plus its helpers and builds a Glue 5 job run."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from recsys.backends import lake_hook
+from recsys.clean import glue
+from recsys.clean.job import CLEAN_JOB
+
+
+def test_helper_zip_holds_the_spark_package_and_is_stable():
+    first, second = glue.package_helpers(), glue.package_helpers()
+    assert first == second, "same sources, same bytes: re-uploading is a no-op"
+    names = zipfile.ZipFile(io.BytesIO(first)).namelist()
+    assert {"spark/__init__.py", "spark/cleaning/tables.py", "spark/cleaning/datasets.py"} <= set(names)
+
+
+@pytest.mark.integration
+def test_upload_puts_script_and_helpers_in_the_lake(stack_settings):
+    hook = lake_hook(stack_settings)
+    uris = glue.upload_code(hook, stack_settings.lake_bucket)
+    script_key = uris["script"].split("/", 3)[3]
+    assert hook.read_key(script_key, bucket_name=stack_settings.lake_bucket) == CLEAN_JOB.read_text()
+    assert uris["py_files"].endswith("/glue/spark.zip")
+
+
+def test_operator_runs_the_same_script_on_glue_5(stack_settings):
+    op = glue.clean_job_operator(stack_settings)
+    assert op.script_location == f"s3://{stack_settings.lake_bucket}/glue/clean_sources.py"
+    assert op.create_job_kwargs["GlueVersion"] == "5.0"
+    assert op.create_job_kwargs["DefaultArguments"]["--extra-py-files"].endswith("/glue/spark.zip")
+    assert op.script_args == {"--lake": f"s3://{stack_settings.lake_bucket}", "--ds": "{{ ds }}",
+                              "--movies-dataset": "{{ params.dataset }}", "--books-dataset": "{{ params.books_dataset }}",
+                              "--max-quarantine-fraction": "{{ params.max_quarantine_fraction }}"}

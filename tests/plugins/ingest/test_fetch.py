@@ -1,0 +1,95 @@
+"""Datasets come from an official download (checksummed, cached), a folder, a zip or a URI."""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import http.server
+import threading
+import zipfile
+
+import pytest
+
+from recsys.ingest import fetch as sources
+from spark.cleaning.datasets import get_dataset
+
+
+@pytest.fixture
+def http_dir(tmp_path):
+    """A real HTTP server on 127.0.0.1 serving ``tmp_path/www``; yields (base_url, folder, request log)."""
+    www = tmp_path / "www"
+    www.mkdir()
+    requests = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            requests.append(self.path)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(www)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", www, requests
+    server.shutdown()
+
+
+def _ml100k_zip(path):
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, body in (("u.data", "1\t1\t5\t874965758\n"), ("u.user", "1|24|M|technician|85711\n"),
+                           ("u.item", "1|Toy Story (1995)|01-Jan-1995||x|" + "|".join("0" * 19) + "\n"),
+                           ("README", "readme\n")):
+            zf.writestr(f"ml-100k/{name}", body)
+        zf.writestr("other/u.data", "not this one\n")
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+def test_official_download_is_verified_extracted_and_cached(http_dir, tmp_path):
+    base, www, requests = http_dir
+    md5 = _ml100k_zip(www / "ml-100k.zip")
+    spec = dataclasses.replace(get_dataset("ml-100k"), archive_url=f"{base}/ml-100k.zip", md5=md5)
+    fetched = sources.fetch_official(spec, tmp_path / "cache")
+    assert (fetched.folder / "u.data").read_text() == "1\t1\t5\t874965758\n"
+    assert fetched.origin["md5"] == md5
+    assert [p.name for p in sources.dataset_files(spec, fetched.folder)] == ["u.data", "u.user", "u.item"]
+    sources.fetch_official(spec, tmp_path / "cache")
+    assert requests.count("/ml-100k.zip") == 1, "the second fetch is served from the cache"
+
+
+def test_a_checksum_mismatch_is_refused_and_nothing_is_cached(http_dir, tmp_path):
+    base, www, _ = http_dir
+    _ml100k_zip(www / "ml-100k.zip")
+    spec = dataclasses.replace(get_dataset("ml-100k"), archive_url=f"{base}/ml-100k.zip", md5="0" * 32)
+    with pytest.raises(sources.SourceError, match=r"ml-100k\.zip.*md5 .* does not match the expected 0{32}"):
+        sources.fetch_official(spec, tmp_path / "cache")
+    assert not list((tmp_path / "cache").rglob("*.zip*"))
+
+
+def test_published_md5_file_is_read_for_datasets_that_change(http_dir, tmp_path):
+    base, www, _ = http_dir
+    md5 = _ml100k_zip(www / "ml-latest-small.zip")
+    (www / "ml-latest-small.zip.md5").write_text(f"MD5 (ml-latest-small.zip) = {md5}\n")
+    assert sources.published_md5(f"{base}/ml-latest-small.zip.md5") == md5
+
+
+def test_user_uris_folder_zip_file_and_https(http_dir, tmp_path):
+    base, www, _ = http_dir
+    spec = get_dataset("ml-100k")
+    _ml100k_zip(www / "data.zip")
+    by_zip = sources.fetch_uri(spec, str(www / "data.zip"), tmp_path / "cache")
+    by_file_uri = sources.fetch_uri(spec, f"file://{by_zip.folder}", tmp_path / "cache")
+    by_url = sources.fetch_uri(spec, f"{base}/data.zip", tmp_path / "cache")
+    for fetched in (by_zip, by_file_uri, by_url):
+        assert (fetched.folder / "u.user").read_text() == "1|24|M|technician|85711\n"
+    with pytest.raises(sources.SourceError, match="neither a folder nor a zip"):
+        sources.fetch_uri(spec, str(tmp_path / "nowhere"), tmp_path / "cache")
+    with pytest.raises(sources.SourceError, match="unsupported URI scheme 'ftp'"):
+        sources.fetch_uri(spec, "ftp://example.invalid/x.zip", tmp_path / "cache")
+
+
+def test_datasets_without_a_public_download_ask_for_a_path(tmp_path):
+    with pytest.raises(sources.SourceError, match="netflix has no public download; give its folder"):
+        sources.fetch_official(get_dataset("netflix"), tmp_path)
+
+
+def test_missing_files_are_named(tmp_path):
+    (tmp_path / "movie_titles.csv").write_text("1,2003,Dinosaur Planet\n")
+    with pytest.raises(sources.SourceError, match=r"netflix: .* lacks combined_data_\*\.txt"):
+        sources.dataset_files(get_dataset("netflix"), tmp_path)

@@ -1,0 +1,83 @@
+"""The candidate models behind one fit/score interface: popularity, segment popularity with backoff,
+implicit ALS, LightFM (hybrid, and identity-only)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from training import candidates
+from training.baselines import segment_popularity_scores
+from training.candidates import GlobalPopularity, ImplicitALS, LightFMModel, SegmentPopularity
+from training.config import ModelParams
+from training.features import build_features, identity_only
+from training.split import positives
+
+# users 0-1: F/18-24 like items 0-1; users 2-3: M/25-34 like items 2-3; user 4: M/56+ (alone); user 5: unknown
+LIKES = sp.csr_matrix(np.array([
+    [1, 1, 0, 0, 0],
+    [1, 0, 0, 0, 0],
+    [0, 0, 1, 1, 0],
+    [0, 0, 1, 0, 0],
+    [0, 0, 0, 1, 1],
+    [0, 0, 0, 0, 1],
+], dtype=np.float32))
+USERS = pd.DataFrame({"gender": ["F", "F", "M", "M", "M", None],
+                      "age_bucket": ["18-24", "18-24", "25-34", "25-34", "56+", None]})
+
+
+def test_global_popularity_is_the_same_list_for_everyone():
+    model = GlobalPopularity().fit(LIKES)
+    scores = model.score(np.arange(6))
+    assert scores.shape == (6, 5) and (scores == scores[0]).all()
+    assert scores[0].tolist() == [2, 1, 2, 2, 2]
+    assert model.score_new(USERS.iloc[:2]).tolist() == [[2, 1, 2, 2, 2]] * 2
+
+
+def test_segment_popularity_uses_the_finest_segment_with_enough_positives():
+    scores = segment_popularity_scores(LIKES, USERS, [["gender", "age_bucket"], ["gender"]], min_positives=3)
+    assert np.argmax(scores[0]) == 0 and scores[0, 2] < scores[0, 1]  # own segment: items 0 and 1
+    assert np.argmax(scores[2]) == 2  # M/25-34 has 3 positives: its own counts
+    # M/56+ has only 2 positives: backs off to all men (items 2, 3 and 4)
+    assert set(np.argsort(-scores[4])[:3]) == {2, 3, 4}
+    # no demographics: global popularity
+    assert np.array_equal(np.argsort(-scores[5], kind="stable"),
+                          np.argsort(-GlobalPopularity().fit(LIKES).score([0])[0], kind="stable"))
+
+
+def test_segment_popularity_scores_known_rows_and_new_people_alike():
+    model = SegmentPopularity(USERS, [["gender", "age_bucket"], ["gender"]]).fit(LIKES)
+    assert np.array_equal(model.score(np.array([3, 0])), model.score_new(USERS.iloc[[3, 0]]))
+    new_women = pd.DataFrame({"gender": ["F"], "age_bucket": ["18-24"]})
+    assert np.array_equal(model.score_new(new_women)[0], model.score(np.array([0]))[0])
+
+
+def test_als_ranks_a_users_block_above_the_other_block():
+    block = sp.block_diag([np.ones((20, 10)), np.ones((20, 10))]).tocsr().astype(np.float32)
+    block[0, 9] = 0  # user 0 has not seen item 9 of its own block
+    block.eliminate_zeros()
+    model = ImplicitALS().fit(block)
+    scores = model.score(np.arange(40))
+    assert scores.shape == (40, 20)
+    assert scores[0, 9] > scores[0, 10:].max()
+    assert not model.serves_new_users
+    with pytest.raises(NotImplementedError, match="implicit_als needs a user's own history"):
+        model.score_new(USERS)
+
+
+def test_the_registry_builds_every_model_of_a_run_and_only_demographic_models_serve_new_users(
+        sample_training_data):
+    data = sample_training_data
+    features = build_features(data.users, data.items)
+    users = data.users.set_index("user_id").loc[features.user_ids].reset_index()
+    models = candidates.build(features, users, ModelParams(epochs=2))
+    assert list(models) == ["global_pop", "segment_pop", "implicit_als", "lightfm_hybrid"]
+    assert [m.name for m in models.values() if m.serves_new_users] == ["global_pop", "segment_pop", "lightfm_hybrid"]
+    assert not LightFMModel(identity_only(features), ModelParams(), name="lightfm_cf").serves_new_users
+
+    hybrid = models["lightfm_hybrid"].fit(features.interaction_matrix(positives(data.interactions)))
+    rows = np.array([0, 5, 9])
+    assert hybrid.score(rows).shape == (3, len(features.movie_ids))
+    new = hybrid.score_new(users.iloc[rows])  # the same people known only by their demographics
+    assert new.shape == (3, len(features.movie_ids)) and not np.allclose(new, hybrid.score(rows))
