@@ -27,7 +27,6 @@ from recsys.local.env import airflow_env  # noqa: E402
 from recsys.settings import get_settings  # noqa: E402
 
 os.environ.update(airflow_env(get_settings()))
-(TEST_STATE / "run").mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ for the local stack by :func:`recsys.local.env.airflow_env`.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,14 @@ class Settings:
     @property
     def moto_endpoint(self) -> str:
         return f"http://{self.moto_host}:{self.moto_port}"
+
+    @property
+    def pg_runtime_dir(self) -> Path:
+        """Where the embedded PostgreSQL keeps its data (and, as root, its binaries): a folder its system user
+        can reach even when the project sits in a home only root may enter."""
+        default = (Path("/var/lib/recsys-pg") / hashlib.sha256(str(self.state_dir).encode()).hexdigest()[:12]
+                   if os.geteuid() == 0 else self.state_dir / "pg")
+        return Path(_env("RECSYS_PG_RUNTIME_DIR", str(default)))
 
     @property
     def ui_url(self) -> str:

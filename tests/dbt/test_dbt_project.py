@@ -131,3 +131,32 @@ def test_fct_ratings_is_incremental_by_ds(local):
     config = _models(local)["fct_ratings"]["config"]
     assert (config["materialized"], config["incremental_strategy"], config["unique_key"]) == (
         "incremental", "delete+insert", "ds")
+
+
+def test_marts_are_named_after_their_folder(local):
+    """marts/<group>/ holds mart_<group>__<name> models; marts/core/ the dim_ and fct_ tables."""
+    misnamed = []
+    for name, model in _models(local).items():
+        parts = model["original_file_path"].split("/")
+        if parts[:2] != ["models", "marts"]:
+            continue
+        group = parts[2]
+        expected = ("dim_", "fct_") if group == "core" else (f"mart_{group}__",)
+        if not name.startswith(expected):
+            misnamed.append(f"{group}/{name}")
+    assert misnamed == []
+
+
+def test_marts_python_reads_with_select_star_have_enforced_typed_contracts(local):
+    from recsys.warehouse.marts import TRAINING_MARTS
+
+    models = _models(local)
+    for mart, _ in TRAINING_MARTS.values():
+        model = models[mart]
+        assert model["config"]["contract"]["enforced"], mart
+        assert model["columns"] and all(c.get("data_type") for c in model["columns"].values()), mart
+
+
+def test_formula_marts_have_unit_tests(local):
+    tested = {u["model"] for u in local["unit_tests"].values()}
+    assert {"mart_analytics__movies_top_rated", "mart_analytics__genre_affinity", "mart_recs__run_quality"} <= tested

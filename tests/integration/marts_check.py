@@ -66,15 +66,15 @@ def check_analyst_marts(settings, ds: str) -> None:
     per_genre["share_of_ratings"] = per_genre["n_ratings"] / n_all
     per_genre = per_genre.reset_index().sort_values(["n_ratings", "genre"], ascending=[False, True])
     per_genre["popularity_rank"] = range(1, len(per_genre) + 1)
-    _assert_frames(query(settings, "select * from marts.mart_genre_popularity"), per_genre, ["genre"],
-                   "mart_genre_popularity")
+    _assert_frames(query(settings, "select * from marts.mart_analytics__genre_popularity"), per_genre, ["genre"],
+                   "mart_analytics__genre_popularity")
 
     per_movie = ratings.groupby("movie_id").agg(n_ratings=("rating", "size"), avg_rating=("rating", "mean"))
     per_movie = per_movie.reset_index().sort_values(["n_ratings", "movie_id"], ascending=[False, True])
     per_movie["rating_count_rank"] = range(1, len(per_movie) + 1)
     _assert_frames(query(settings, "select movie_id, n_ratings, avg_rating, rating_count_rank "
-                                   "from marts.mart_movies_most_rated"), per_movie, ["movie_id"],
-                   "mart_movies_most_rated")
+                                   "from marts.mart_analytics__movies_most_rated"), per_movie, ["movie_id"],
+                   "mart_analytics__movies_most_rated")
 
     mean = ratings["rating"].mean()
     top = per_movie[per_movie["n_ratings"] >= MIN_VOTES].copy()
@@ -83,18 +83,18 @@ def check_analyst_marts(settings, ds: str) -> None:
     top["top_rated_rank"] = range(1, len(top) + 1)
     assert len(top) >= 10, "too few movies over the vote threshold for a meaningful check"
     _assert_frames(query(settings, "select movie_id, n_ratings, avg_rating, bayesian_avg, top_rated_rank "
-                                   "from marts.mart_movies_top_rated"),
+                                   "from marts.mart_analytics__movies_top_rated"),
                    top[["movie_id", "n_ratings", "avg_rating", "bayesian_avg", "top_rated_rank"]], ["movie_id"],
-                   "mart_movies_top_rated")
+                   "mart_analytics__movies_top_rated")
 
-    for mart, period, freq in (("mart_ratings_daily", "rated_on", "D"), ("mart_ratings_monthly", "rated_month", "M")):
+    for mart, period, freq in (("mart_analytics__ratings_daily", "rated_on", "D"), ("mart_analytics__ratings_monthly", "rated_month", "M")):
         by_period = ratings.assign(**{period: ratings["rated_at"].dt.to_period(freq).dt.start_time.dt.date})
         expected = by_period.groupby(period).agg(n_ratings=("rating", "size"), n_users=("user_id", "nunique"),
                                                  n_movies=("movie_id", "nunique"), avg_rating=("rating", "mean"))
         _assert_frames(query(settings, f"select * from marts.{mart}"), expected.reset_index(), [period], mart)
 
     rated_users = ratings.merge(_users(t["users"]), on="user_id")
-    for mart, column in (("mart_ratings_by_occupation", "occupation"), ("mart_ratings_by_zip_region", "zip_region")):
+    for mart, column in (("mart_analytics__ratings_by_occupation", "occupation"), ("mart_analytics__ratings_by_zip_region", "zip_region")):
         expected = rated_users.groupby(column).agg(n_users=("user_id", "nunique"), n_ratings=("rating", "size"),
                                                    avg_rating=("rating", "mean")).reset_index()
         expected["share_of_ratings"] = expected["n_ratings"] / n_all
@@ -108,7 +108,7 @@ def check_analyst_marts(settings, ds: str) -> None:
     genre_share = affinity.groupby("genre")["n_ratings"].transform("sum") / affinity["n_ratings"].sum()
     affinity["share_of_segment"] = affinity["n_ratings"] / segment
     affinity["affinity_lift"] = affinity["share_of_segment"] / genre_share
-    _assert_frames(query(settings, "select * from marts.mart_genre_affinity"), affinity, key, "mart_genre_affinity")
+    _assert_frames(query(settings, "select * from marts.mart_analytics__genre_affinity"), affinity, key, "mart_analytics__genre_affinity")
 
 
 def check_fact_and_dimensions(settings, ds: str) -> None:

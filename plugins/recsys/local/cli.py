@@ -5,7 +5,6 @@ import argparse
 import logging
 import os
 import shlex
-import shutil
 
 from recsys.local import env, services
 from recsys.settings import get_settings
@@ -30,9 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "down":
         services.down(settings)
     elif args.command == "wipe":
-        services.down(settings)
-        shutil.rmtree(settings.state_dir, ignore_errors=True)
-        print(f"removed {settings.state_dir}")
+        for folder in services.wipe(settings):
+            print(f"removed {folder}")
     elif args.command == "status":
         print(f"moto server  {settings.moto_endpoint}: "
               f"{'healthy' if services.moto_healthy(settings) else 'down'}")

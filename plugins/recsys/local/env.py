@@ -63,6 +63,5 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "RECSYS_PG_PASSWORD": settings.pg_password,
         "RECSYS_PG_DATABASE": settings.pg_database,
         "RECSYS_STATE_DIR": str(settings.state_dir),
-        "XDG_RUNTIME_DIR": str(settings.state_dir / "run"),
         "RECSYS_MOTO_PORT": str(settings.moto_port),
     }

@@ -2,14 +2,19 @@
 
 * moto server on 127.0.0.1 (S3 and DynamoDB APIs), a real HTTP server process;
 * PostgreSQL 16 from the ``pgserver`` wheel, listening on 127.0.0.1 (TCP, so psql,
-  dbt and Airflow connect exactly as they would to any other PostgreSQL).
+  dbt and Airflow connect exactly as they would to any other PostgreSQL). Its data
+  directory lives in ``Settings.pg_runtime_dir``, a folder its system user can reach
+  wherever the project is cloned.
 
-All state lives under ``Settings.state_dir``; pid files make ``up`` idempotent.
+Everything else lives under ``Settings.state_dir``; pid files make ``up`` idempotent.
 """
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
+import pwd
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,8 +26,6 @@ from pathlib import Path
 from recsys.settings import Settings
 
 log = logging.getLogger(__name__)
-logging.getLogger("pgserver").setLevel(logging.WARNING)  # it logs every command at INFO
-
 PG_SYSTEM_USER = "pgserver"  # postgres refuses to run as root
 
 
@@ -92,28 +95,72 @@ def stop_moto(settings: Settings) -> None:
 
 # --- PostgreSQL ----------------------------------------------------------------
 
-def _pg_data_dir(settings: Settings) -> Path:
-    return settings.state_dir / "pgdata"
-
-
-def _pgserver_commands(settings: Settings):
-    """pgserver's initdb/pg_ctl wrappers (its import wants a private XDG_RUNTIME_DIR)."""
-    run_dir = settings.state_dir / "run"
-    run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(run_dir))
-    from pgserver import _commands
-
-    return _commands
-
-
-def _pg_run_as() -> dict:
-    """pg binaries must not run as root: run them as a dedicated system user."""
+def _run_as() -> dict:
+    """PostgreSQL refuses to run as root: as root, run its binaries as a dedicated system user."""
     if os.geteuid() != 0:
         return {}
-    from pgserver.utils import ensure_user_exists
-
-    ensure_user_exists(PG_SYSTEM_USER)
+    try:
+        pwd.getpwnam(PG_SYSTEM_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--shell", "/usr/sbin/nologin", PG_SYSTEM_USER], check=True,
+                       capture_output=True)
     return {"user": PG_SYSTEM_USER}
+
+
+def pg_install_source() -> Path:
+    """The PostgreSQL build inside the ``pgserver`` wheel (bin/, lib/, share/)."""
+    return Path(importlib.util.find_spec("pgserver").submodule_search_locations[0]) / "pginstall"
+
+
+def _pg_install(settings: Settings) -> Path:
+    """The PostgreSQL build the server runs from: the wheel's own, or (as root) a copy in the runtime folder.
+
+    As root the server runs as another user, who must be able to reach its binaries; a venv
+    inside root's home (mode 0700 on most systems) is out of its reach, so the build is copied
+    once into :attr:`Settings.pg_runtime_dir`, root-owned and read-only for that user.
+    """
+    source = pg_install_source()
+    if os.geteuid() != 0:
+        return source
+    target = settings.pg_runtime_dir / "pginstall"
+    stamp = target / ".source"
+    if not stamp.exists() or stamp.read_text() != str(source):
+        log.info("copying the PostgreSQL build to %s (once, where the %s user can read it)", target, PG_SYSTEM_USER)
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(source, target, symlinks=True)
+        stamp.write_text(str(source))
+    return target
+
+
+def _pg(settings: Settings, exe: str, args: list[str], timeout: float = 60) -> None:
+    """Run one PostgreSQL binary on the data directory (as the PostgreSQL user when we are root)."""
+    cmd = [str(_pg_install(settings) / "bin" / exe), "-D", str(pg_data_dir(settings)), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=settings.pg_runtime_dir,
+                          **_run_as())
+    if proc.returncode != 0:
+        raise ServiceError(f"{exe} failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}")
+
+
+def pg_data_dir(settings: Settings) -> Path:
+    """The embedded PostgreSQL's data directory."""
+    return settings.pg_runtime_dir / "pgdata"
+
+
+def _prepare_runtime_dir(settings: Settings) -> None:
+    """Create the runtime folder so that the PostgreSQL user can reach it and own its data directory."""
+    runtime, data_dir = settings.pg_runtime_dir, pg_data_dir(settings)
+    runtime.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, exist_ok=True)
+    run_as = _run_as()
+    if run_as:
+        entry = pwd.getpwnam(run_as["user"])
+        for folder in [runtime, *runtime.parents]:
+            if folder.stat().st_mode & 0o001 == 0:
+                raise ServiceError(f"{folder} is not traversable by the {PG_SYSTEM_USER} user; set "
+                                   f"RECSYS_PG_RUNTIME_DIR to a folder under a world-traversable path")
+            if folder == Path("/"):
+                break
+        os.chown(data_dir, entry.pw_uid, entry.pw_gid)
 
 
 def pg_healthy(settings: Settings) -> bool:
@@ -135,27 +182,20 @@ def start_postgres(settings: Settings) -> None:
     if not settings.pg_embedded:
         _wait_for(lambda: pg_healthy(settings), f"PostgreSQL at {settings.pg_host}:{settings.pg_port}", 10)
         return
-    pg = _pgserver_commands(settings)
-    data_dir = _pg_data_dir(settings)
-    run_as = _pg_run_as()
+    data_dir = pg_data_dir(settings)
+    _prepare_runtime_dir(settings)
     if not (data_dir / "PG_VERSION").exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        if run_as:
-            import pwd
-
-            entry = pwd.getpwnam(run_as["user"])
-            os.chown(data_dir, entry.pw_uid, entry.pw_gid)
         log.info("initialising PostgreSQL data directory %s", data_dir)
-        pg.initdb(["--auth=trust", "--encoding=utf8", "-U", "postgres"], pgdata=data_dir, **run_as)
+        _pg(settings, "initdb", ["--auth=trust", "--encoding=utf8", "-U", "postgres"])
     if not (data_dir / "postmaster.pid").exists():
         if _port_open(settings.pg_host, settings.pg_port):
             raise ServiceError(f"port {settings.pg_port} is taken; set RECSYS_PG_PORT")
-        pg.pg_ctl(["-w", "-l", str(data_dir / "server.log"),
-                   "-o", f"-h {settings.pg_host} -p {settings.pg_port} -k ''", "start"],
-                  pgdata=data_dir, timeout=60, **run_as)
+        _pg(settings, "pg_ctl", ["-w", "-l", str(data_dir / "server.log"),
+                                 "-o", f"-h {settings.pg_host} -p {settings.pg_port} -k ''", "start"])
     _ensure_role_and_database(settings)
     _wait_for(lambda: pg_healthy(settings), "PostgreSQL", 30)
-    log.info("PostgreSQL running at %s:%s/%s", settings.pg_host, settings.pg_port, settings.pg_database)
+    log.info("PostgreSQL running at %s:%s/%s (data in %s)", settings.pg_host, settings.pg_port,
+             settings.pg_database, data_dir)
 
 
 def _ensure_role_and_database(settings: Settings) -> None:
@@ -178,11 +218,9 @@ def _ensure_role_and_database(settings: Settings) -> None:
 
 def stop_postgres(settings: Settings) -> None:
     """Stop the embedded PostgreSQL (data is kept)."""
-    data_dir = _pg_data_dir(settings)
-    if not settings.pg_embedded or not (data_dir / "postmaster.pid").exists():
+    if not settings.pg_embedded or not (pg_data_dir(settings) / "postmaster.pid").exists():
         return
-    pg = _pgserver_commands(settings)
-    pg.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, timeout=60, **_pg_run_as())
+    _pg(settings, "pg_ctl", ["-w", "-m", "fast", "stop"])
     log.info("PostgreSQL stopped")
 
 
@@ -199,3 +237,12 @@ def down(settings: Settings) -> None:
     """Stop every local service."""
     stop_moto(settings)
     stop_postgres(settings)
+
+
+def wipe(settings: Settings) -> list[Path]:
+    """Stop every local service and delete all local state; return the folders removed."""
+    down(settings)
+    removed = [d for d in (settings.state_dir, settings.pg_runtime_dir) if d.exists()]
+    for folder in removed:
+        shutil.rmtree(folder)
+    return removed

@@ -1,11 +1,17 @@
 """The local services start for real, answer health checks, and `up` is idempotent."""
 from __future__ import annotations
 
+import dataclasses
+import os
+import shutil
+import socket
+
 import boto3
 import psycopg2
 import pytest
 
 from recsys.local import services
+from recsys.settings import get_settings
 
 pytestmark = pytest.mark.integration
 
@@ -38,8 +44,30 @@ def test_postgres_accepts_the_configured_role_over_tcp(local_stack):
 
 
 def test_a_port_taken_by_something_else_is_a_clear_error(local_stack):
-    import dataclasses
-
     wrong = dataclasses.replace(local_stack, moto_port=local_stack.pg_port)  # postgres, not moto
     with pytest.raises(services.ServiceError, match="RECSYS_MOTO_PORT"):
         services.start_moto(wrong)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs PostgreSQL as another user")
+def test_first_start_works_from_a_folder_only_root_can_enter(tmp_path, monkeypatch):
+    """Cloned under root's home (mode 0700), the venv and .state are out of the PostgreSQL user's reach."""
+    home = tmp_path / "root-home"
+    home.mkdir(mode=0o700)
+    venv_build = home / "clone" / ".venv" / "pginstall"
+    shutil.copytree(services.pg_install_source(), venv_build, symlinks=True)
+    monkeypatch.setattr(services, "pg_install_source", lambda: venv_build)
+    settings = dataclasses.replace(get_settings(), state_dir=home / "clone" / ".state", pg_port=_free_port())
+    try:
+        services.start_postgres(settings)
+        assert services.pg_healthy(settings)
+        assert home not in services.pg_data_dir(settings).parents
+    finally:
+        services.stop_postgres(settings)
+        shutil.rmtree(settings.pg_runtime_dir, ignore_errors=True)

@@ -8,8 +8,8 @@ final as (
     select
         movie_id,
         title,
-        release_decade,
-        genre_list
+        cast(release_decade as varchar(16)) as release_decade,
+        cast(genre_list as varchar(1024)) as genre_list
     from movies
 )
 

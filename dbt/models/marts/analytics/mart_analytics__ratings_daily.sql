@@ -1,0 +1,1 @@
+{{ ratings_over_time('day') }}
