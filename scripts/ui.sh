@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Airflow UI on the demo's state: `airflow standalone` at http://127.0.0.1:8080.
-# Stop it with Ctrl-C (SIGINT; SIGTERM leaves orphans).
+# The Airflow UI on the demo's state, http://127.0.0.1:${RECSYS_UI_PORT:-8080}: the API server
+# first, then the scheduler, DAG processor and triggerer. Stop it with Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 eval "$(PYTHONPATH=plugins .venv/bin/python -m recsys.local.cli env)"
 export PATH="$PWD/.venv/bin:$PATH"
 python -m recsys.local.cli up
-echo "admin password: $AIRFLOW_HOME/simple_auth_manager_passwords.json.generated"
-exec airflow standalone
+airflow db migrate > "$RECSYS_STATE_DIR/airflow-db-migrate.log" 2>&1 \
+  || { tail -20 "$RECSYS_STATE_DIR/airflow-db-migrate.log"; exit 1; }
+exec python -m recsys.local.cli ui

@@ -117,3 +117,48 @@ def test_dbt_profile_comes_from_the_warehouse_connection(warehouse, target, mapp
     assert profile.target_name == target
     assert type(profile.profile_mapping).__name__ == mapping
     assert profile.profile_mapping.conn_id == "recsys_warehouse"
+
+
+def test_default_params_validate_and_the_trigger_form_needs_no_input(dagbag):
+    """The Airflow 3 trigger form treats a param as required unless its type allows null, and an empty
+    text field becomes null: every param without a meaningful default must allow null."""
+    params = dagbag.dags["recsys_daily"].params
+    params.validate()
+    for name in params:
+        param = params.get_param(name)
+        types = param.schema.get("type")
+        types = types if isinstance(types, list) else [types]
+        if param.value in (None, ""):
+            assert "null" in types, f"{name} would be required by the trigger form"
+    assert params["dataset_uri"] is None and params["books_uri"] is None
+
+
+def test_tasks_have_an_owner_a_failure_hook_and_their_docs_in_the_ui(dagbag):
+    from recsys.alerts import on_dag_failure
+
+    dag = dagbag.dags["recsys_daily"]
+    assert on_dag_failure in (dag.on_failure_callback if isinstance(dag.on_failure_callback, list)
+                              else [dag.on_failure_callback])
+    for task_id in STAGES:
+        task = dag.get_task(task_id)
+        assert task.owner == "recsys-data", task_id
+        assert task.doc_md and len(task.doc_md) > 40, task_id
+
+
+def test_a_run_without_a_logical_date_fails_for_good_at_the_first_task_writing_nothing(dagbag, monkeypatch):
+    """A REST API trigger without logical_date gives ds=None; nothing may be written under ds=None."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from recsys import stages
+
+    task = dagbag.dags["recsys_daily"].get_task("ingest_raw")
+    assert not task.upstream_task_ids
+    ingested = []
+    monkeypatch.setattr(stages, "ingest_raw", lambda *args: ingested.append(args))
+    params = {"dataset": "sample-movielens", "dataset_uri": None, "books_dataset": "sample-goodbooks",
+              "books_uri": None}
+    with pytest.raises(AirflowFailException, match="no logical date"):
+        task.python_callable(ds=None, params=params)
+    assert ingested == []
+    task.python_callable(ds="2026-01-02", params=params)
+    assert ingested[0][1:] == ("2026-01-02", {"sample-movielens": "", "sample-goodbooks": ""})

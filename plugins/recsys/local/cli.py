@@ -1,13 +1,45 @@
-"""``python -m recsys.local.cli {up,down,wipe,status,env,summary}``: the local stack CLI."""
+"""``python -m recsys.local.cli {up,down,wipe,status,env,ui,demo,summary}``: the local stack CLI."""
 from __future__ import annotations
 
 import argparse
 import logging
 import os
 import shlex
+import signal
 
-from recsys.local import env, services
+from recsys.local import airflow_stack, env, services
 from recsys.settings import get_settings
+
+
+def run_ui(settings) -> int:
+    """The Airflow UI on the local state until Ctrl-C."""
+    airflow_stack.start(settings)
+    print(f"\nAirflow UI: {settings.ui_url}  (user admin, password in "
+          f"{os.environ.get('AIRFLOW_HOME', '')}/simple_auth_manager_passwords.json.generated); Ctrl-C stops it",
+          flush=True)
+    try:
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("stopping Airflow", flush=True)
+        airflow_stack.stop(settings)
+    return 0
+
+
+def run_demo(settings, ds: str) -> int:
+    """One real scheduled run of the daily DAG, its progress printed; Airflow is stopped afterwards."""
+    print(f"==> starting Airflow on {settings.ui_url} (API server first)", flush=True)
+    airflow_stack.start(settings)
+    # Quiet Airflow's own INFO lines in this process only: the components started above keep theirs.
+    os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
+    try:
+        print(f"==> recsys_daily for ds={ds}, run by the scheduler", flush=True)
+        state = airflow_stack.follow_run(settings, "recsys_daily", ds)
+    finally:
+        airflow_stack.stop(settings)
+    print(f"==> recsys_daily ds={ds}: {state}", flush=True)
+    return 0 if state == "success" else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,17 +50,23 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("wipe", help="stop everything and delete all local state")
     sub.add_parser("status", help="say which services are healthy")
     sub.add_parser("env", help="print `export` lines for Airflow/dbt/Spark on the local stack")
-    summary = sub.add_parser("summary", help="print what a run produced")
+    sub.add_parser("ui", help="start Airflow (API server first) on 127.0.0.1 and keep it up until Ctrl-C")
+    demo = sub.add_parser("demo", help="start Airflow, let the scheduler run recsys_daily for --ds with "
+                                       "progress, then stop Airflow")
+    demo.add_argument("--ds", required=True)
+    summary = sub.add_parser("summary", help="print what the run of a ds produced")
     summary.add_argument("--ds", required=True)
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("airflow").setLevel(logging.WARNING)  # its config and timezone notices on import
     settings = get_settings()
     if args.command == "up":
         services.up(settings)
     elif args.command == "down":
         services.down(settings)
     elif args.command == "wipe":
+        airflow_stack.stop(settings)
         for folder in services.wipe(settings):
             print(f"removed {folder}")
     elif args.command == "status":
@@ -39,11 +77,16 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "env":
         for key, value in env.airflow_env(settings).items():
             print(f"export {key}={shlex.quote(value)}")
+    elif args.command == "ui":
+        return run_ui(settings)
+    elif args.command == "demo":
+        return run_demo(settings, args.ds)
     elif args.command == "summary":
-        os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")  # before airflow is imported
+        # Before airflow is imported: lineage notices of the hooks' imports are no part of a summary.
+        os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "ERROR"
         from recsys.local.summary import print_summary
 
-        print_summary(settings, args.ds)
+        return 0 if print_summary(settings, args.ds) else 1
     return 0
 
 

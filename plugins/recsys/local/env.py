@@ -39,7 +39,12 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__API__HOST": "127.0.0.1",  # the local UI is for this machine only
+        # The UI/API server, for this machine only; the workers reach the execution API through it.
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(settings.ui_port),
+        "AIRFLOW__API__BASE_URL": settings.ui_url,
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{settings.ui_url}/execution/",
+        "AIRFLOW__API__WORKERS": "1",
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "2",
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
@@ -64,4 +69,6 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "RECSYS_PG_DATABASE": settings.pg_database,
         "RECSYS_STATE_DIR": str(settings.state_dir),
         "RECSYS_MOTO_PORT": str(settings.moto_port),
+        "RECSYS_UI_PORT": str(settings.ui_port),
+        "RECSYS_DBT_DOCS_PORT": str(settings.dbt_docs_port),
     }

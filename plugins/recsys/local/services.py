@@ -108,28 +108,32 @@ def _run_as() -> dict:
 
 
 def pg_install_source() -> Path:
-    """The PostgreSQL build inside the ``pgserver`` wheel (bin/, lib/, share/)."""
-    return Path(importlib.util.find_spec("pgserver").submodule_search_locations[0]) / "pginstall"
+    """The ``pgserver`` package: its PostgreSQL build (``pginstall/``), whose binaries load their shared
+    libraries from the wheel's ``pgserver.libs/`` beside the package."""
+    return Path(importlib.util.find_spec("pgserver").submodule_search_locations[0])
 
 
 def _pg_install(settings: Settings) -> Path:
     """The PostgreSQL build the server runs from: the wheel's own, or (as root) a copy in the runtime folder.
 
     As root the server runs as another user, who must be able to reach its binaries; a venv
-    inside root's home (mode 0700 on most systems) is out of its reach, so the build is copied
-    once into :attr:`Settings.pg_runtime_dir`, root-owned and read-only for that user.
+    inside root's home (mode 0700 on most systems) is out of its reach, so the build and its
+    libraries are copied once into :attr:`Settings.pg_runtime_dir`, root-owned, read-only for
+    that user, in the same relative layout (the binaries find the libraries through it).
     """
-    source = pg_install_source()
+    package = pg_install_source()
     if os.geteuid() != 0:
-        return source
-    target = settings.pg_runtime_dir / "pginstall"
-    stamp = target / ".source"
-    if not stamp.exists() or stamp.read_text() != str(source):
+        return package / "pginstall"
+    target = settings.pg_runtime_dir / "pgserver"
+    stamp = settings.pg_runtime_dir / "pginstall.source"
+    if not stamp.exists() or stamp.read_text() != str(package):
         log.info("copying the PostgreSQL build to %s (once, where the %s user can read it)", target, PG_SYSTEM_USER)
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(source, target, symlinks=True)
-        stamp.write_text(str(source))
-    return target
+        for name in ("pgserver", "pgserver.libs"):
+            shutil.rmtree(settings.pg_runtime_dir / name, ignore_errors=True)
+        shutil.copytree(package / "pginstall", target / "pginstall", symlinks=True)
+        shutil.copytree(package.parent / "pgserver.libs", settings.pg_runtime_dir / "pgserver.libs", symlinks=True)
+        stamp.write_text(str(package))
+    return target / "pginstall"
 
 
 def _pg(settings: Settings, exe: str, args: list[str], timeout: float = 60) -> None:

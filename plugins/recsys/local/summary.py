@@ -26,13 +26,19 @@ def warehouse_counts(hook, ds: str) -> dict[str, int]:
                               parameters=(ds,) if t.startswith("raw.") else None)[0] for t in tables}
 
 
-def _print_clean(s3, bucket: str, ds: str) -> None:
+def _print_clean(s3, bucket: str, ds: str) -> bool:
     from recsys.clean.job import read_clean_manifest
 
+    try:
+        tables = read_clean_manifest(s3, bucket, ds)["tables"]
+    except FileNotFoundError:
+        print(f"\nnothing was cleaned for ds={ds} in s3://{bucket}/: no run of that day to summarise")
+        return False
     print(f"\n-- clean, ds={ds} (rows in / clean / quarantined / deduplicated)")
-    for table, c in read_clean_manifest(s3, bucket, ds)["tables"].items():
+    for table, c in tables.items():
         print(f"  {table:<10} {c['rows_in']:>8} {c['rows_clean']:>8} {c['rows_quarantined']:>6} "
               f"{c['rows_deduplicated']:>6}  {c['top_reasons'] or ''}")
+    return True
 
 
 def _print_model_runs(s3, bucket: str, ds: str) -> str | None:
@@ -73,11 +79,13 @@ def _print_user(s3, bucket: str, ds: str) -> None:
         print(f"  book  {int(b['book_id']):>5}  {float(b['score']):7.3f}  {b['title']} - {b['authors']}")
 
 
-def print_summary(settings: Settings, ds: str) -> None:
-    """Print the run summary of ``ds`` read back from the lake, the warehouse and DynamoDB."""
+def print_summary(settings: Settings, ds: str) -> bool:
+    """Print the run summary of ``ds`` read back from the lake, the warehouse and DynamoDB; False when
+    nothing ran for ``ds``."""
     s3, bucket = backends.s3_hook(settings), settings.lake_bucket
     print(f"\n=== recsys_daily ds={ds} ===")
-    _print_clean(s3, bucket, ds)
+    if not _print_clean(s3, bucket, ds):
+        return False
     print(f"\n-- warehouse rows (raw.*: partition ds={ds}; marts.*: current)")
     for table, n in warehouse_counts(backends.warehouse_hook(settings), ds).items():
         print(f"  {table:<40} {n:>8}")
@@ -90,4 +98,5 @@ def print_summary(settings: Settings, ds: str) -> None:
     print(f"  warehouse:  psql postgresql://{settings.pg_user}@{settings.pg_host}:{settings.pg_port}/"
           f"{settings.pg_database}  (password: RECSYS_PG_PASSWORD)")
     print("              analyst marts: marts.mart_* (README: For analysts); docs: make dbt-docs")
-    print(f"  Airflow UI: make ui   then {settings.ui_url}")
+    print(f"  Airflow UI: make ui   then {settings.ui_url} (the run, its task logs and durations)")
+    return True

@@ -60,9 +60,10 @@ def test_first_start_works_from_a_folder_only_root_can_enter(tmp_path, monkeypat
     """Cloned under root's home (mode 0700), the venv and .state are out of the PostgreSQL user's reach."""
     home = tmp_path / "root-home"
     home.mkdir(mode=0o700)
-    venv_build = home / "clone" / ".venv" / "pginstall"
-    shutil.copytree(services.pg_install_source(), venv_build, symlinks=True)
-    monkeypatch.setattr(services, "pg_install_source", lambda: venv_build)
+    site_packages = home / "clone" / ".venv" / "site-packages"
+    for name in ("pgserver", "pgserver.libs"):
+        shutil.copytree(services.pg_install_source().parent / name, site_packages / name, symlinks=True)
+    monkeypatch.setattr(services, "pg_install_source", lambda: site_packages / "pgserver")
     settings = dataclasses.replace(get_settings(), state_dir=home / "clone" / ".state", pg_port=_free_port())
     try:
         services.start_postgres(settings)
