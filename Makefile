@@ -12,10 +12,10 @@ test:            ## install and run the default test suite (unit + integration)
 test-real-data:  ## the whole DAG on ../shared/data (ML-100K + goodbooks-10k), checked against the raw files
 	bash scripts/test.sh -m real_data
 
-ui:              ## Airflow UI (standalone) on the demo state, http://127.0.0.1:8080
+ui:              ## Airflow UI on the demo state (API server first), http://127.0.0.1:8080 (RECSYS_UI_PORT)
 	bash scripts/ui.sh
 
-dbt-docs:        ## dbt docs of the demo's warehouse on http://127.0.0.1:8081
+dbt-docs:        ## dbt docs of the demo's warehouse on http://127.0.0.1:8081 (RECSYS_DBT_DOCS_PORT)
 	bash scripts/dbt_docs.sh
 
 lint-sql:        ## Redshift validity: dbt parse/compile --target prod offline + sqlfluff (redshift)

@@ -20,6 +20,7 @@ os.environ.update({
     "RECSYS_STATE_DIR": str(TEST_STATE),
     "RECSYS_MOTO_PORT": os.environ.get("RECSYS_TEST_MOTO_PORT", "5155"),
     "RECSYS_PG_PORT": os.environ.get("RECSYS_TEST_PG_PORT", "5599"),
+    "RECSYS_UI_PORT": os.environ.get("RECSYS_TEST_UI_PORT", "8180"),
     "RECSYS_SAMPLE_SCALE": "0.1",
 })
 

@@ -162,3 +162,16 @@ def test_a_run_without_a_logical_date_fails_for_good_at_the_first_task_writing_n
     assert ingested == []
     task.python_callable(ds="2026-01-02", params=params)
     assert ingested[0][1:] == ("2026-01-02", {"sample-movielens": "", "sample-goodbooks": ""})
+
+
+def test_one_default_quarantine_limit_for_the_dag_the_job_and_glue(dagbag):
+    import inspect
+
+    from spark.cleaning.accounting import MAX_QUARANTINE_FRACTION
+    from spark.jobs import clean_sources
+
+    assert dagbag.dags["recsys_daily"].params["max_quarantine_fraction"] == MAX_QUARANTINE_FRACTION
+    assert clean_sources.parse_args(["--lake", "s3a://x", "--ds", "2026-01-01"]).max_quarantine_fraction == \
+        MAX_QUARANTINE_FRACTION
+    assert inspect.signature(clean_sources.run).parameters["max_quarantine_fraction"].default == \
+        MAX_QUARANTINE_FRACTION

@@ -87,14 +87,16 @@ def check_analyst_marts(settings, ds: str) -> None:
                    top[["movie_id", "n_ratings", "avg_rating", "bayesian_avg", "top_rated_rank"]], ["movie_id"],
                    "mart_analytics__movies_top_rated")
 
-    for mart, period, freq in (("mart_analytics__ratings_daily", "rated_on", "D"), ("mart_analytics__ratings_monthly", "rated_month", "M")):
+    for mart, period, freq in (("mart_analytics__ratings_daily", "rated_on", "D"),
+                               ("mart_analytics__ratings_monthly", "rated_month", "M")):
         by_period = ratings.assign(**{period: ratings["rated_at"].dt.to_period(freq).dt.start_time.dt.date})
         expected = by_period.groupby(period).agg(n_ratings=("rating", "size"), n_users=("user_id", "nunique"),
                                                  n_movies=("movie_id", "nunique"), avg_rating=("rating", "mean"))
         _assert_frames(query(settings, f"select * from marts.{mart}"), expected.reset_index(), [period], mart)
 
     rated_users = ratings.merge(_users(t["users"]), on="user_id")
-    for mart, column in (("mart_analytics__ratings_by_occupation", "occupation"), ("mart_analytics__ratings_by_zip_region", "zip_region")):
+    for mart, column in (("mart_analytics__ratings_by_occupation", "occupation"),
+                         ("mart_analytics__ratings_by_zip_region", "zip_region")):
         expected = rated_users.groupby(column).agg(n_users=("user_id", "nunique"), n_ratings=("rating", "size"),
                                                    avg_rating=("rating", "mean")).reset_index()
         expected["share_of_ratings"] = expected["n_ratings"] / n_all
@@ -108,7 +110,8 @@ def check_analyst_marts(settings, ds: str) -> None:
     genre_share = affinity.groupby("genre")["n_ratings"].transform("sum") / affinity["n_ratings"].sum()
     affinity["share_of_segment"] = affinity["n_ratings"] / segment
     affinity["affinity_lift"] = affinity["share_of_segment"] / genre_share
-    _assert_frames(query(settings, "select * from marts.mart_analytics__genre_affinity"), affinity, key, "mart_analytics__genre_affinity")
+    _assert_frames(query(settings, "select * from marts.mart_analytics__genre_affinity"), affinity, key,
+                   "mart_analytics__genre_affinity")
 
 
 def check_fact_and_dimensions(settings, ds: str) -> None:

@@ -1,4 +1,5 @@
-"""The whole daily DAG on the real local services, run twice for the same ds.
+"""The whole daily DAG on the real local services, run twice for the same ds: first as `make demo`
+runs it (the DAG's own schedule, executed by the real scheduler), then again with `airflow dags test`.
 
 Expected values are computed here from the raw sample files with plain Python,
 independently of the Spark job and the dbt models.
@@ -9,18 +10,20 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import psycopg2
 import pytest
 
+from recsys.local import airflow_stack
 from recsys.settings import PROJECT_ROOT
 from tests.integration.conftest import airflow, dynamo_items, live_run_id
 from tests.integration.marts_check import check_analyst_marts, check_fact_and_dimensions, check_recommendation_marts
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-DS = "2026-03-01"
+DS = datetime.now(timezone.utc).date().isoformat()  # today: the run the @daily schedule creates
 
 
 def _expected_from_raw(sample: Path) -> dict:
@@ -48,7 +51,12 @@ def _expected_from_raw(sample: Path) -> dict:
 def two_runs(local_stack, tmp_path_factory):
     logs = tmp_path_factory.mktemp("airflow-logs")
     airflow("db", "migrate", log=logs / "migrate.log")
-    airflow("dags", "test", "recsys_daily", DS, log=logs / "run1.log")
+    airflow_stack.start(local_stack)
+    try:
+        state = airflow_stack.follow_run(local_stack, "recsys_daily", DS, timeout=1200)
+    finally:
+        airflow_stack.stop(local_stack)
+    assert state == "success", f"see the task logs under {os.environ['AIRFLOW_HOME']}/logs"
     first = dynamo_items(local_stack), live_run_id(local_stack)
     airflow("dags", "test", "recsys_daily", DS, log=logs / "run2.log")
     return first, (dynamo_items(local_stack), live_run_id(local_stack))

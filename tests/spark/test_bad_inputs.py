@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from spark.cleaning import lake as layout
 from spark.cleaning.accounting import QuarantineError, TableCounts
 from spark.cleaning.readers import SourceFileError
 from spark.jobs import clean_sources
@@ -104,7 +105,7 @@ def test_bad_input_is_reported_and_raw_stays_untouched(spark, corpus_runs, case)
     for table, counts in outcome["tables"].items():
         TableCounts(**counts).check(table)
     for table, by_reason in expected.items():
-        quarantine = spark.read.parquet(f"file://{lake}/quarantine/{table}/ds={DS}/")
+        quarantine = spark.read.parquet(f"file://{lake}/{layout.quarantine_prefix(table, DS)}")
         for reason, line_numbers in by_reason.items():
             rows = quarantine.where(quarantine.reason == reason).collect()
             assert rows, f"no {reason!r} in {[r.asDict() for r in quarantine.collect()]}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from spark.cleaning import formats, tables
+from spark.cleaning import lake as layout
 from spark.cleaning.datasets import RatingScale
 from spark.cleaning.readers import read_lines
 from tests.spark.conftest import reasons
@@ -110,7 +111,7 @@ def test_job_on_ratings_only_movies_and_a_goodreads_list(spark, tmp_path):
                           b'Gilead,Marilynne Robinson,"Fiction, Literary Fiction"\n'})
     manifest = clean_sources.run(spark, f"file://{tmp_path}", ds, "ml-latest-small", "goodreads-21st-century", 0.0)
     assert set(manifest["tables"]) == {"movies", "ratings", "books"} and manifest["demographics"] is False
-    users = spark.read.parquet(f"file://{tmp_path}/clean/users/ds={ds}/").collect()
+    users = spark.read.parquet(f"file://{tmp_path}/{layout.clean_prefix('users', ds)}").collect()
     assert sorted(u["user_id"] for u in users) == [1, 2] and all(u["gender"] is None for u in users)
-    books = {r["title"]: r["genres"] for r in spark.read.parquet(f"file://{tmp_path}/clean/books/ds={ds}/").collect()}
+    books = {r["title"]: r["genres"] for r in spark.read.parquet(f"file://{tmp_path}/{layout.clean_prefix('books', ds)}").collect()}
     assert books == {"Dune": ["science-fiction", "classics"], "Gilead": []}

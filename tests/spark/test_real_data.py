@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from recsys.settings import PROJECT_ROOT
+from spark.cleaning import lake as layout
 from spark.cleaning.datasets import get_dataset
 from spark.cleaning.vocabulary import BOOK_GENRE_ALIASES, BOOK_GENRES
 from spark.jobs import clean_sources
@@ -32,7 +33,7 @@ def cleaned(spark, tmp_path_factory):
 
 
 def _table(spark, lake, name):
-    return spark.read.parquet(f"file://{lake}/clean/{name}/ds={DS}/")
+    return spark.read.parquet(f"file://{lake}/{layout.clean_prefix(name, DS)}")
 
 
 def test_ml100k_yields_every_rating_user_and_movie(spark, cleaned):

@@ -16,10 +16,10 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
+from recsys.local.services import answers
 from recsys.settings import Settings
 
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
@@ -45,11 +45,7 @@ def _folder(settings: Settings) -> Path:
 
 def api_healthy(settings: Settings) -> bool:
     """True when the API server answers its health endpoint."""
-    try:
-        with urllib.request.urlopen(f"{settings.ui_url}/api/v2/monitor/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
+    return answers(f"{settings.ui_url}/api/v2/monitor/health")
 
 
 def _running(pidfile: Path) -> bool:

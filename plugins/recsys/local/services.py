@@ -48,15 +48,20 @@ def _wait_for(check, what: str, timeout: float) -> None:
     raise ServiceError(f"{what} did not become healthy within {timeout:.0f}s")
 
 
+def answers(url: str) -> bool:
+    """True when ``url`` answers 200 within two seconds."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
 # --- moto server -----------------------------------------------------------------
 
 def moto_healthy(settings: Settings) -> bool:
     """True when the moto server answers on its configured port."""
-    try:
-        with urllib.request.urlopen(f"{settings.moto_endpoint}/moto-api/", timeout=2) as r:
-            return r.status == 200
-    except OSError:
-        return False
+    return answers(f"{settings.moto_endpoint}/moto-api/")
 
 
 def start_moto(settings: Settings) -> None:

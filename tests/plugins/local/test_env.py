@@ -26,3 +26,12 @@ def test_all_state_lives_under_the_state_dir():
     for key in ("AIRFLOW_HOME", "AIRFLOW__COSMOS__CACHE_DIR"):
         assert env[key].startswith(str(settings.state_dir)), key
     assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
+
+
+def test_one_setting_moves_the_ui_and_everything_that_must_follow_it(monkeypatch):
+    monkeypatch.setenv("RECSYS_UI_PORT", "8090")
+    env = airflow_env(get_settings())
+    assert env["AIRFLOW__API__HOST"] == "127.0.0.1"
+    assert env["AIRFLOW__API__PORT"] == "8090"
+    assert env["AIRFLOW__API__BASE_URL"] == "http://127.0.0.1:8090"
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8090/execution/"

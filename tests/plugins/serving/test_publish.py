@@ -32,3 +32,21 @@ def test_publish_twice_gives_the_same_items(stack_settings):
     item = hook.conn.Table(stack_settings.recs_table).get_item(Key={"user_id": "7"})["Item"]
     assert [int(m["movie_id"]) for m in item["movies"]] == list(range(10))
     assert len(item["books"]) == 5 and item["model_run_id"] == "lightfm-2026-01-05"
+
+
+def test_ensure_table_finds_a_table_beyond_the_first_page_of_list_tables(stack_settings):
+    """ListTables returns at most 100 names a page: an existing table on a later page is not created again."""
+    hook = dynamodb_hook(stack_settings)
+    client = hook.conn.meta.client
+    schema = {"AttributeDefinitions": [{"AttributeName": "user_id", "AttributeType": "S"}],
+              "KeySchema": [{"AttributeName": "user_id", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"}
+    prefix = stack_settings.recs_table
+    for i in range(100):
+        client.create_table(TableName=f"{prefix}-a{i:03d}", **schema)
+    client.create_table(TableName=f"{prefix}-z", **schema)
+    assert f"{prefix}-z" not in client.list_tables(ExclusiveStartTableName=prefix, Limit=100)["TableNames"]
+    try:
+        publish.ensure_table(hook, f"{prefix}-z")  # the old first-page lookup would create it and fail
+    finally:
+        for name in [f"{prefix}-a{i:03d}" for i in range(100)] + [f"{prefix}-z"]:
+            client.delete_table(TableName=name)
