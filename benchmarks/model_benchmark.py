@@ -87,12 +87,8 @@ def benchmark(data_path: Path) -> dict:
         for name, m in result.metrics.items():
             m["fit_seconds"] = round(result.seconds[name] / len(sets), 2)
         metrics["protocols"][protocol] = result.metrics
-    names = list(run)
-    reference = max((n for n in names if n.startswith("segment_pop")), key=lambda n: result.metrics[n]["ndcg@10"])
-    paired = {name: protocols.paired_bootstrap(result.per_user_ndcg[name], result.per_user_ndcg[reference])
-              for name in names if name != reference}
-    metrics["cold_start"] = {"model": "lightfm_hybrid" if paired["lightfm_hybrid"]["clear"] else reference,
-                             "reference": reference, "paired_ndcg@10": paired}
+    reference = max((n for n in run if n.startswith("segment_pop")), key=lambda n: result.metrics[n]["ndcg@10"])
+    metrics["cold_start"] = pipeline.choose_cold_start(result.per_user_ndcg, reference=reference)
     metrics["segments_b"] = pipeline.per_segment(result.per_user_ndcg, users)
     return metrics
 

@@ -47,16 +47,22 @@ def evaluate_models(data: TrainingData, features: Features, params: ModelParams)
     warm = protocols.run_protocol([protocols.warm_set(features, data.interactions)], models, users)
     cold = protocols.run_protocol(protocols.cold_folds(features, data.interactions),
                                   {n: m for n, m in models.items() if m.serves_new_users}, users)
-    paired = {name: protocols.paired_bootstrap(ndcg, cold.per_user_ndcg[COLD_REFERENCE])
-              for name, ndcg in cold.per_user_ndcg.items() if name != COLD_REFERENCE}
-    cold_model = PUBLISHED_MODEL if paired[PUBLISHED_MODEL]["clear"] else COLD_REFERENCE
-    log.info("cold start: %s (hybrid - %s NDCG@10 %+.4f, 95%% [%+.4f, %+.4f])", cold_model, COLD_REFERENCE,
-             paired[PUBLISHED_MODEL]["mean_diff"], paired[PUBLISHED_MODEL]["ci_low"],
-             paired[PUBLISHED_MODEL]["ci_high"])
     return {"published_model": PUBLISHED_MODEL,
             "protocols": {"A": warm.metrics, "B": cold.metrics},
-            "cold_start": {"model": cold_model, "reference": COLD_REFERENCE, "paired_ndcg@10": paired},
+            "cold_start": choose_cold_start(cold.per_user_ndcg),
             "segments_b": per_segment(cold.per_user_ndcg, users)}
+
+
+def choose_cold_start(per_user_ndcg: dict[str, pd.Series], reference: str = COLD_REFERENCE,
+                      challenger: str = PUBLISHED_MODEL) -> dict:
+    """Protocol B's choice: ``challenger`` serves new users only when its paired 95% interval of the
+    per-user NDCG@10 difference against ``reference`` lies above zero; otherwise ``reference``."""
+    paired = {name: protocols.paired_bootstrap(ndcg, per_user_ndcg[reference])
+              for name, ndcg in per_user_ndcg.items() if name != reference}
+    model = challenger if paired[challenger]["clear"] else reference
+    log.info("cold start: %s (%s - %s NDCG@10 %+.4f, 95%% [%+.4f, %+.4f])", model, challenger, reference,
+             paired[challenger]["mean_diff"], paired[challenger]["ci_low"], paired[challenger]["ci_high"])
+    return {"model": model, "reference": reference, "paired_ndcg@10": paired}
 
 
 def per_segment(per_user_ndcg: dict[str, pd.Series], users: pd.DataFrame) -> dict[str, dict[str, float]]:

@@ -155,6 +155,6 @@ def test_summary_reports_every_stage_of_the_ds_asked_for(two_runs):
     assert f"2 model runs for ds={DS}: {first_run}, {second_run}" in out
     assert f"model run {second_run}, protocol A" in out and f"model run {second_run}, protocol B" in out
     assert f"live now (models/published.json): {second_run} of ds {DS} - this run" in out
-    assert "WARNING" not in out and "OpenLineage" not in out
+    assert "warning" not in out.lower() and "openlineage" not in out.lower()
     assert "global_pop" in out and "cold start serves:" in out
     assert out.count("\n  movie ") == 10 and out.count("\n  book ") == 5
