@@ -6,6 +6,7 @@ import logging
 import os
 import shlex
 import signal
+import threading
 
 from recsys.local import airflow_stack, env, services
 from recsys.settings import get_settings
@@ -17,13 +18,13 @@ def run_ui(settings) -> int:
     print(f"\nAirflow UI: {settings.ui_url}  (user admin, password in "
           f"{os.environ.get('AIRFLOW_HOME', '')}/simple_auth_manager_passwords.json.generated); Ctrl-C stops it",
           flush=True)
-    try:
-        signal.pause()
-    except KeyboardInterrupt:
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # also when started in the background, where SIGINT is ignored
+        signal.signal(sig, lambda *_: stopping.set())
+    while not stopping.wait(1):
         pass
-    finally:
-        print("stopping Airflow", flush=True)
-        airflow_stack.stop(settings)
+    print("stopping Airflow", flush=True)
+    airflow_stack.stop(settings)
     return 0
 
 
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m recsys.local.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("up", help="start moto server and PostgreSQL, wait until healthy")
-    sub.add_parser("down", help="stop the local services (the moto lake is in memory and is lost)")
+    sub.add_parser("down", help="stop Airflow and the local services (the moto lake is in memory and is lost)")
     sub.add_parser("wipe", help="stop everything and delete all local state")
     sub.add_parser("status", help="say which services are healthy")
     sub.add_parser("env", help="print `export` lines for Airflow/dbt/Spark on the local stack")
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         services.up(settings)
     elif args.command == "down":
+        airflow_stack.stop(settings)
         services.down(settings)
     elif args.command == "wipe":
         airflow_stack.stop(settings)
