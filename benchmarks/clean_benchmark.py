@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]
 
 from recsys.local.sample_data import generate_sample  # noqa: E402
-from spark.cleaning.lake import RAW_MANIFEST  # noqa: E402
+from spark.cleaning import lake as layout  # noqa: E402
 
 DS = "2026-01-01"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -90,12 +90,12 @@ class PeakMemory:
 
 
 def stage(lake: Path, dataset: str, folder: Path, names: list[str]) -> None:
-    target = lake / "raw" / dataset / f"ds={DS}"
+    target = lake / layout.raw_prefix(dataset, DS)
     target.mkdir(parents=True, exist_ok=True)
     for name in names:
         os.link(folder / name, target / name) if (folder / name).stat().st_dev == target.stat().st_dev \
             else shutil.copy(folder / name, target / name)
-    (target / RAW_MANIFEST).write_text(json.dumps({"files": {n: {} for n in names}}))
+    (target / layout.RAW_MANIFEST).write_text(json.dumps({"files": {n: {} for n in names}}))
 
 
 def bench(spark, n_ratings: int, work: Path, books: Path) -> list[dict]:

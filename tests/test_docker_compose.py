@@ -37,3 +37,11 @@ def test_airflow_uses_the_compose_services_through_connections():
     assert "@warehouse:5432/warehouse" in env["AIRFLOW_CONN_RECSYS_WAREHOUSE"]
     assert env["AIRFLOW__CORE__DAGS_FOLDER"].endswith("/dags") and env["RECSYS_PG_EMBEDDED"] == "0"
     assert (ROOT / "Dockerfile").read_text().startswith("#") and "FROM apache/airflow:3.3.2" in (ROOT / "Dockerfile").read_text()
+
+
+def test_published_ports_are_on_loopback_and_components_wait_for_the_api_server():
+    services = compose()["services"]
+    published = [p for s in services.values() for p in s.get("ports", [])]
+    assert published and all(p.startswith("127.0.0.1:") for p in published), published
+    for name in AIRFLOW_SERVICES[1:]:
+        assert services[name]["depends_on"]["airflow-apiserver"]["condition"] == "service_healthy", name

@@ -92,8 +92,10 @@ class LightFMModel(Candidate):
     """LightFM on the given feature space: the hybrid (identity + demographics, identity + genres and
     decade) by default; with identity-only user features it knows nothing about new users."""
 
-    def __init__(self, features: Features, params: ModelParams, name: str = "lightfm_hybrid"):
-        self.features, self.params, self.name = features, params, name
+    name = "lightfm_hybrid"
+
+    def __init__(self, features: Features, params: ModelParams, name: str | None = None):
+        self.features, self.params, self.name = features, params, name or self.name
         self.serves_new_users = features.user_features.shape[1] > len(features.user_ids)
 
     def fit(self, interactions: sp.csr_matrix) -> "LightFMModel":

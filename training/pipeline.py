@@ -14,8 +14,8 @@ from training.data import TrainingData
 from training.features import Features, build_features
 from training.split import positives
 
-PUBLISHED_MODEL = "lightfm_hybrid"
-COLD_REFERENCE = "segment_pop"
+PUBLISHED_MODEL = candidates.LightFMModel.name
+COLD_REFERENCE = candidates.SegmentPopularity.name
 SEGMENT_COLUMNS = ("gender", "age_bucket", "occupation")  # a new user's signup answers
 SCORE_BATCH = 2048  # users scored at once: memory is batch x items, never users x items
 
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class TrainedModel:
-    """What scoring needs: the models fitted on all positives, their feature space, and their names."""
+    """What scoring needs: the models fitted on all positives and their feature space."""
 
     warm: Candidate      # serves known users
     cold: Candidate      # serves new users from their demographics
@@ -59,6 +59,9 @@ def choose_cold_start(per_user_ndcg: dict[str, pd.Series], reference: str = COLD
     per-user NDCG@10 difference against ``reference`` lies above zero; otherwise ``reference``."""
     paired = {name: protocols.paired_bootstrap(ndcg, per_user_ndcg[reference])
               for name, ndcg in per_user_ndcg.items() if name != reference}
+    if challenger not in paired:  # a source without demographics: the hybrid knows nothing of new users
+        log.info("cold start: %s (%s cannot serve new users on this data)", reference, challenger)
+        return {"model": reference, "reference": reference, "paired_ndcg@10": paired}
     model = challenger if paired[challenger]["clear"] else reference
     log.info("cold start: %s (%s - %s NDCG@10 %+.4f, 95%% [%+.4f, %+.4f])", model, challenger, reference,
              paired[challenger]["mean_diff"], paired[challenger]["ci_low"], paired[challenger]["ci_high"])

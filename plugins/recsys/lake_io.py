@@ -10,6 +10,8 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from spark.cleaning import lake
+
 
 def parquet_keys(hook, bucket: str, prefix: str) -> list[str]:
     """The Parquet parts under ``prefix`` (Spark's ``_SUCCESS`` and friends left out)."""
@@ -39,6 +41,16 @@ def write_parquet(hook, bucket: str, key: str, table: pa.Table) -> None:
     buf = io.BytesIO()
     pq.write_table(table, buf)
     hook.load_bytes(buf.getvalue(), key=key, bucket_name=bucket, replace=True)
+
+
+def read_clean_manifest(hook, bucket: str, ds: str) -> dict:
+    """The clean job's row accounting for ``ds`` (the single JSON part Spark wrote)."""
+    prefix = lake.clean_manifest_prefix(ds)
+    keys = [k for k in hook.list_keys(bucket_name=bucket, prefix=prefix) or [] if "/part-" in k]
+    if len(keys) != 1:
+        raise FileNotFoundError(f"expected one part file under s3://{bucket}/{prefix}, found {keys}; "
+                                f"run clean for ds={ds} first")
+    return json.loads(hook.read_key(keys[0], bucket_name=bucket))
 
 
 def write_jsonl(hook, bucket: str, key: str, records: list[dict]) -> None:

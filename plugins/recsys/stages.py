@@ -23,24 +23,17 @@ def require_ds(ds: str | None) -> str:
     from airflow.sdk.exceptions import AirflowFailException
 
     if not ds:
-        raise AirflowFailException("this DAG run has no logical date, so it has no ds to write under; trigger it "
-                             "with a logical date (UI: the Trigger form's date; REST API: \"logical_date\"; "
-                             "CLI: airflow dags trigger -l YYYY-MM-DD)")
+        raise AirflowFailException("this DAG run has no logical date, so it has no ds to write under; trigger "
+                                   "it with a logical date (UI: the Trigger form's date; REST API: "
+                                   "\"logical_date\"; CLI: airflow dags trigger -l YYYY-MM-DD)")
     return ds
 
 
 def ingest_raw(settings: Settings, ds: str, datasets: dict[str, str]) -> dict:
     """Copy each dataset's files into the raw zone; ``datasets`` maps a dataset name to its URI ("" = default)."""
-    from recsys.ingest.fetch import fetch
-    from recsys.ingest.raw import ingest_dataset
-    from spark.cleaning.datasets import get_dataset
+    from recsys.ingest.raw import ingest_datasets
 
-    hook = backends.lake_hook(settings)
-    manifests = {}
-    for name, uri in datasets.items():
-        spec = get_dataset(name)
-        manifests[name] = ingest_dataset(hook, settings.lake_bucket, spec, fetch(settings, spec, uri, hook), ds)
-    return manifests
+    return ingest_datasets(settings, backends.lake_hook(settings), datasets, ds)
 
 
 def clean(settings: Settings, ds: str, movies_dataset: str, books_dataset: str,
@@ -91,8 +84,8 @@ def train(settings: Settings, ds: str, dag_run_id: str, dataset: str, tuning_tri
     trained, metrics, files, params = train_run(data, ModelParams(), run, tuning_trials)
     registry.save_run(backends.s3_hook(settings), settings.lake_bucket, run["run_id"], trained, params.as_dict(),
                       metrics, files)
-    log.info("model run %s stored with its report in s3://%s/%sreport.md", run["run_id"], settings.lake_bucket,
-             lake.model_prefix(run["run_id"]))
+    log.info("model run %s stored with its report in s3://%s/%s", run["run_id"], settings.lake_bucket,
+             lake.model_key(run["run_id"], "report.md"))
     return metrics
 
 
@@ -127,8 +120,7 @@ def score(settings: Settings, run_id: str, ds: str) -> dict:
     trained = registry.load_artefacts(hook, settings.lake_bucket, run_id)
     data = read_training_data(backends.warehouse_hook(settings))
     written = {}
-    for key, records in ((lake.recs_key(ds), score_users(trained, data)),
-                         (lake.segment_recs_key(ds), score_segments(trained, data))):
+    for key, records in zip(lake.scored_keys(ds), (score_users(trained, data), score_segments(trained, data))):
         write_jsonl(hook, settings.lake_bucket, key, records)
         written[key] = len(records)
     return {"written": written, "cold_start_model": trained.cold.name}
@@ -141,10 +133,9 @@ def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) ->
     from recsys.serving import publish, registry
 
     hook = backends.s3_hook(settings)
-    records = [r for key in (lake.recs_key(ds), lake.segment_recs_key(ds))
-               for r in read_jsonl(hook, settings.lake_bucket, key)]
+    records = [r for key in lake.scored_keys(ds) for r in read_jsonl(hook, settings.lake_bucket, key)]
     dynamo = backends.dynamodb_hook(settings)
-    publish.ensure_table(dynamo, settings.recs_table)
+    publish.ensure_table(dynamo)
     n = publish.publish(dynamo, publish.stamped(records, run_id, ds, generated_at))
     registry.mark_published(hook, settings.lake_bucket, run_id, ds)
     return {"items": n, "table": settings.recs_table}

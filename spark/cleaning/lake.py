@@ -71,9 +71,24 @@ def model_prefix(run_id: str) -> str:
     return f"models/{run_id}/"
 
 
+def model_key(run_id: str, name: str) -> str:
+    """One file of a model run (model.pkl, params.json, metrics.json, report.md, ...)."""
+    return model_prefix(run_id) + name
+
+
 def model_runs_prefix(ds: str) -> str:
     """Prefix of the index of the model runs trained for one day."""
     return f"models/ds={ds}/"
+
+
+def model_run_index_key(ds: str, run_id: str) -> str:
+    """The index entry of one model run under its day."""
+    return f"{model_runs_prefix(ds)}{run_id}.json"
+
+
+def scored_keys(ds: str) -> tuple[str, str]:
+    """The day's scored recommendations: per user, then per cold-start segment."""
+    return recs_key(ds), segment_recs_key(ds)
 
 
 def recs_key(ds: str) -> str:

@@ -148,13 +148,15 @@ def test_dbt_build_docs_and_source_freshness_work_on_the_loaded_warehouse(two_ru
 def test_summary_reports_every_stage_of_the_ds_asked_for(two_runs):
     """What `make demo` prints at the end, read back from the lake, warehouse and DynamoDB."""
     (_, first_run), (_, second_run) = two_runs
-    out = subprocess.run([sys.executable, "-m", "recsys.local.cli", "summary", "--ds", DS], env=os.environ.copy(),
-                         capture_output=True, text=True, check=True).stdout
+    proc = subprocess.run([sys.executable, "-m", "recsys.local.cli", "summary", "--ds", DS], env=os.environ.copy(),
+                          capture_output=True, text=True, check=True)
+    out = proc.stdout
     assert "ratings" in out and "rating outside 1-5" in out
     assert "marts.mart_analytics__genre_popularity" in out
     assert f"2 model runs for ds={DS}: {first_run}, {second_run}" in out
     assert f"model run {second_run}, protocol A" in out and f"model run {second_run}, protocol B" in out
     assert f"live now (models/published.json): {second_run} of ds {DS} - this run" in out
-    assert "warning" not in out.lower() and "openlineage" not in out.lower()
+    noise = (proc.stdout + proc.stderr).lower()
+    assert "warning" not in noise and "openlineage" not in noise
     assert "global_pop" in out and "cold start serves:" in out
     assert out.count("\n  movie ") == 10 and out.count("\n  book ") == 5

@@ -48,4 +48,3 @@ def test_gate_refuses_a_run_worse_than_the_last_published_and_its_recommendation
 
     _store(s, "lightfm-2026-01-09", ours=0.195)  # within 5%: passes
     assert stages.quality_gate(s, "lightfm-2026-01-09")["last_published_ndcg@10"] == 0.20
-

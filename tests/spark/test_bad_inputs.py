@@ -122,5 +122,5 @@ def test_quarantine_gate_fails_with_table_counts_and_reasons(spark, tmp_path):
     with pytest.raises(QuarantineError, match=r"ratings: 5 of 5 rows quarantined \(100\.0% > 5\.0%\); "
                                               r"top reasons: \{.wrong number of fields"):
         clean_sources.run(spark, f"file://{tmp_path}", DS, "ml-100k", "goodbooks-10k", 0.05)
-    manifest = json.loads(next((tmp_path / "manifests" / "clean" / f"ds={DS}").glob("part-*")).read_text())
+    manifest = json.loads(next((tmp_path / layout.clean_manifest_prefix(DS)).glob("part-*")).read_text())
     assert manifest["tables"]["ratings"]["rows_quarantined"] == 5, "the manifest is written before failing"

@@ -8,6 +8,7 @@ import pytest
 
 from recsys.settings import PROJECT_ROOT
 from spark.cleaning import lake as layout
+from spark.cleaning.accounting import MAX_QUARANTINE_FRACTION
 from spark.cleaning.datasets import get_dataset
 from spark.cleaning.vocabulary import BOOK_GENRE_ALIASES, BOOK_GENRES
 from spark.jobs import clean_sources
@@ -27,7 +28,7 @@ def cleaned(spark, tmp_path_factory):
         spec = get_dataset(name)
         files = [p for pattern in spec.files for p in (SHARED / name).glob(pattern)]
         stage_raw(lake, name, DS, {p.name: p.read_bytes() for p in files})
-    manifest = clean_sources.run(spark, f"file://{lake}", DS, "ml-100k", "goodbooks-10k", 0.05)
+    manifest = clean_sources.run(spark, f"file://{lake}", DS, "ml-100k", "goodbooks-10k", MAX_QUARANTINE_FRACTION)
     yield lake, manifest
     shutil.rmtree(lake, ignore_errors=True)
 

@@ -77,3 +77,13 @@ def test_every_demographic_segment_gets_cold_start_recommendations(sample_traini
     by_key = {r["user_id"]: [m["movie_id"] for m in r["movies"]] for r in records}
     g = sorted(data.users.gender.unique())
     assert by_key[segment_key(g[0], "25-34", "programmer")] != by_key[segment_key(g[1], "25-34", "programmer")]
+
+
+def test_a_source_without_demographics_trains_and_serves_new_users_segment_popularity(sample_training_data):
+    """ml-latest and Netflix have no demographics: the hybrid then knows nothing of new users."""
+    data = replace(sample_training_data, users=sample_training_data.users.assign(
+        gender=None, age_bucket=None, occupation=None, zip_region=None))
+    trained, metrics = train_and_evaluate(data, ModelParams(epochs=2))
+    assert "lightfm_hybrid" not in metrics["protocols"]["B"]
+    assert metrics["cold_start"]["model"] == "segment_pop" and trained.cold.name == "segment_pop"
+    assert len(score(trained, data)) == len(data.users)

@@ -1,10 +1,10 @@
 """Run the clean job with spark-submit and read the row accounting it wrote."""
 from __future__ import annotations
 
-import json
 import logging
 
 from recsys.clean.spark_submit import run_spark_job
+from recsys.lake_io import read_clean_manifest
 from recsys.settings import PROJECT_ROOT, Settings
 from spark.cleaning import lake
 
@@ -18,16 +18,6 @@ def job_arguments(lake_root: str, ds: str, movies_dataset: str, books_dataset: s
     """The clean job's command-line arguments (the same for spark-submit and Glue)."""
     return ["--lake", lake_root, "--ds", ds, "--movies-dataset", movies_dataset, "--books-dataset", books_dataset,
             "--max-quarantine-fraction", str(max_quarantine_fraction)]
-
-
-def read_clean_manifest(hook, bucket: str, ds: str) -> dict:
-    """The job's manifest for ``ds`` (the single JSON part Spark wrote)."""
-    prefix = lake.clean_manifest_prefix(ds)
-    keys = [k for k in hook.list_keys(bucket_name=bucket, prefix=prefix) or [] if "/part-" in k]
-    if len(keys) != 1:
-        raise FileNotFoundError(f"expected one part file under s3://{bucket}/{prefix}, found {keys}; "
-                                f"run clean for ds={ds} first")
-    return json.loads(hook.read_key(keys[0], bucket_name=bucket))
 
 
 def log_manifest(manifest: dict) -> None:

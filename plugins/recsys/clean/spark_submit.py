@@ -11,8 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
-
 from recsys.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
@@ -24,6 +22,8 @@ _KEEP = (" WARN ", " ERROR ", " clean_sources: ", "Traceback", "Error:", "  File
 
 def s3a_conf(aws_conn_id: str) -> dict[str, str]:
     """Hadoop s3a settings from an Airflow AWS connection (endpoint, keys)."""
+    from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+
     hook = AwsBaseHook(aws_conn_id=aws_conn_id, client_type="s3")
     creds = hook.get_credentials()
     conf = {

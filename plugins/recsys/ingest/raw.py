@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 import logging
 
-from recsys.ingest.fetch import Fetched, dataset_files, digests
+from recsys.ingest.fetch import Fetched, dataset_files, digests, fetch
+from recsys.settings import Settings
 from spark.cleaning import lake
-from spark.cleaning.datasets import DatasetSpec
+from spark.cleaning.datasets import DatasetSpec, get_dataset
 
 log = logging.getLogger(__name__)
 
@@ -34,3 +35,12 @@ def ingest_dataset(hook, bucket: str, spec: DatasetSpec, fetched: Fetched, ds: s
     hook.load_string(json.dumps(manifest, indent=2), key=lake.raw_manifest_key(spec.name, ds), bucket_name=bucket,
                      replace=True)
     return manifest
+
+
+def ingest_datasets(settings: Settings, hook, datasets: dict[str, str], ds: str) -> dict[str, dict]:
+    """Fetch and ingest each dataset (name -> URI, "" = its default source); return the manifests."""
+    manifests = {}
+    for name, uri in datasets.items():
+        spec = get_dataset(name)
+        manifests[name] = ingest_dataset(hook, settings.lake_bucket, spec, fetch(settings, spec, uri, hook), ds)
+    return manifests

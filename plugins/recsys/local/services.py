@@ -251,7 +251,9 @@ def down(settings: Settings) -> None:
 def wipe(settings: Settings) -> list[Path]:
     """Stop every local service and delete all local state; return the folders removed."""
     down(settings)
-    removed = [d for d in (settings.state_dir, settings.pg_runtime_dir) if d.exists()]
-    for folder in removed:
-        shutil.rmtree(folder)
+    removed = []
+    for folder in (settings.pg_runtime_dir, settings.state_dir):  # the first may lie inside the second
+        if folder.exists():
+            shutil.rmtree(folder)
+            removed.append(folder)
     return removed

@@ -27,7 +27,7 @@ def warehouse_counts(hook, ds: str) -> dict[str, int]:
 
 
 def _print_clean(s3, bucket: str, ds: str) -> bool:
-    from recsys.clean.job import read_clean_manifest
+    from recsys.lake_io import read_clean_manifest
 
     try:
         tables = read_clean_manifest(s3, bucket, ds)["tables"]

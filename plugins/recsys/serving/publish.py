@@ -10,8 +10,9 @@ log = logging.getLogger(__name__)
 KEY = "user_id"
 
 
-def ensure_table(hook, table_name: str) -> None:
-    """Create the recommendations table (on-demand billing) unless it exists."""
+def ensure_table(hook, table_name: str | None = None) -> None:
+    """Create the recommendations table (the hook's, by default; on-demand billing) unless it exists."""
+    table_name = table_name or hook.table_name
     client = hook.conn.meta.client
     try:
         client.describe_table(TableName=table_name)

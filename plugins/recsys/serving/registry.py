@@ -24,25 +24,26 @@ def save_run(hook, bucket: str, run_id: str, artefacts: object, params: dict, me
              files: dict[str, bytes] | None = None) -> None:
     """Write model artefacts (pickled), params.json, ``files`` (the report), metrics.json, then index the
     run under its ds; metrics.json present = run complete."""
-    prefix = lake.model_prefix(run_id)
     for name, body in (files or {}).items():
-        hook.load_bytes(body, key=prefix + name, bucket_name=bucket, replace=True)
-    hook.load_bytes(pickle.dumps(artefacts), key=prefix + "model.pkl", bucket_name=bucket, replace=True)
-    hook.load_string(json.dumps(params, indent=2), key=prefix + "params.json", bucket_name=bucket, replace=True)
-    hook.load_string(json.dumps(metrics, indent=2), key=prefix + "metrics.json", bucket_name=bucket,
+        hook.load_bytes(body, key=lake.model_key(run_id, name), bucket_name=bucket, replace=True)
+    hook.load_bytes(pickle.dumps(artefacts), key=lake.model_key(run_id, "model.pkl"), bucket_name=bucket,
+                    replace=True)
+    hook.load_string(json.dumps(params, indent=2), key=lake.model_key(run_id, "params.json"), bucket_name=bucket,
+                     replace=True)
+    hook.load_string(json.dumps(metrics, indent=2), key=lake.model_key(run_id, "metrics.json"), bucket_name=bucket,
                      replace=True)
     hook.load_string(json.dumps({"run_id": run_id, "ds": metrics["ds"]}),
-                     key=f"{lake.model_runs_prefix(metrics['ds'])}{run_id}.json", bucket_name=bucket, replace=True)
+                     key=lake.model_run_index_key(metrics["ds"], run_id), bucket_name=bucket, replace=True)
 
 
 def load_metrics(hook, bucket: str, run_id: str) -> dict:
     """The metrics of a stored run."""
-    return json.loads(hook.read_key(lake.model_prefix(run_id) + "metrics.json", bucket_name=bucket))
+    return json.loads(hook.read_key(lake.model_key(run_id, "metrics.json"), bucket_name=bucket))
 
 
 def load_artefacts(hook, bucket: str, run_id: str) -> object:
     """The trained model of a stored run."""
-    body = hook.get_key(lake.model_prefix(run_id) + "model.pkl", bucket_name=bucket).get()["Body"].read()
+    body = hook.get_key(lake.model_key(run_id, "model.pkl"), bucket_name=bucket).get()["Body"].read()
     return pickle.load(io.BytesIO(body))
 
 

@@ -13,8 +13,7 @@ from typing import Protocol
 
 import pyarrow as pa
 
-from recsys.clean.job import read_clean_manifest
-from recsys.lake_io import write_parquet
+from recsys.lake_io import read_clean_manifest, write_parquet
 from recsys.warehouse.schema import RAW_SCHEMA, PartitionSource, create_table_sql, parquet_columns, table_columns
 from spark.cleaning import lake
 

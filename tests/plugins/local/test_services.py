@@ -72,3 +72,12 @@ def test_first_start_works_from_a_folder_only_root_can_enter(tmp_path, monkeypat
     finally:
         services.stop_postgres(settings)
         shutil.rmtree(settings.pg_runtime_dir, ignore_errors=True)
+
+
+def test_wipe_removes_the_state_and_a_runtime_folder_inside_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("RECSYS_PG_RUNTIME_DIR", str(tmp_path / "state" / "pg"))
+    settings = dataclasses.replace(get_settings(), state_dir=tmp_path / "state", pg_embedded=False,
+                                   moto_port=_free_port())
+    (settings.pg_runtime_dir / "pgdata").mkdir(parents=True)
+    assert services.wipe(settings) == [tmp_path / "state" / "pg", tmp_path / "state"]
+    assert not (tmp_path / "state").exists()
