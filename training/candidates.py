@@ -8,15 +8,18 @@ models from :func:`build`, so a new model plugs in here and nowhere else.
 """
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from training import baselines, model
-from training.config import SEGMENT_LEVELS, ModelParams
+from training import baselines, evaluate, model
+from training.config import SEED, SEGMENT_LEVELS, ModelParams
 from training.features import Features, demographic_rows
+
+log = logging.getLogger(__name__)
 
 
 class Candidate(ABC):
@@ -88,6 +91,46 @@ class ImplicitALS(Candidate):
         return self.user_factors[user_rows] @ self.item_factors.T
 
 
+class EASE(Candidate):
+    """Closed-form item-item model (Steck, 2019): P = (X'X + l2 I)^-1, B = I - P / diag(P) with a zero
+    diagonal; a user's scores are their row of X times B. The regularisation l2 is chosen from
+    ``l2_grid`` by NDCG@10 on a seeded validation split of the positives it is fitted on, then B is
+    solved again on all of them. Memory is items x items (dense)."""
+
+    name = "ease"
+    L2_GRID = (50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0)
+
+    def __init__(self, l2_grid: tuple[float, ...] = L2_GRID, validation_fraction: float = 0.1, seed: int = SEED):
+        self.l2_grid, self.validation_fraction, self.seed = l2_grid, validation_fraction, seed
+
+    @staticmethod
+    def weights(gram: np.ndarray, l2: float) -> np.ndarray:
+        """B for a Gram matrix X'X and a regularisation l2."""
+        p = np.linalg.inv(gram + l2 * np.eye(gram.shape[0]))
+        b = -p / np.diag(p)
+        np.fill_diagonal(b, 0.0)
+        return b.astype(np.float32)
+
+    def fit(self, interactions: sp.spmatrix) -> "EASE":
+        x = interactions.tocsr().astype(np.float64)
+        x.data[:] = 1.0
+        self.l2 = self.l2_grid[0]
+        if len(self.l2_grid) > 1:
+            fit_part, validation = model.validation_split(x, self.validation_fraction, self.seed)
+            rows = np.flatnonzero(np.diff(validation.test.indptr))
+            gram = (fit_part.T @ fit_part).toarray()
+            ndcg = {l2: evaluate.evaluate(np.asarray(fit_part[rows] @ self.weights(gram, l2)), validation.test[rows],
+                                          validation.exclude[rows], ks=(10,))["ndcg@10"] for l2 in self.l2_grid}
+            self.l2 = max(ndcg, key=ndcg.get)
+            log.info("ease: l2=%g chosen on validation (ndcg@10 by l2: %s)", self.l2,
+                     {k: round(v, 4) for k, v in ndcg.items()})
+        self.x, self.b = x.astype(np.float32), self.weights((x.T @ x).toarray(), self.l2)
+        return self
+
+    def score(self, user_rows: np.ndarray) -> np.ndarray:
+        return np.asarray(self.x[user_rows] @ self.b)
+
+
 class LightFMModel(Candidate):
     """LightFM on the given feature space: the hybrid (identity + demographics, identity + genres and
     decade) by default; with identity-only user features it knows nothing about new users."""
@@ -114,5 +157,5 @@ class LightFMModel(Candidate):
 
 def build(features: Features, users: pd.DataFrame, params: ModelParams) -> dict[str, Candidate]:
     """Every model of a run, by name; ``users`` holds the demographics of the matrix rows, in row order."""
-    models = [GlobalPopularity(), SegmentPopularity(users), ImplicitALS(), LightFMModel(features, params)]
+    models = [GlobalPopularity(), SegmentPopularity(users), ImplicitALS(), EASE(), LightFMModel(features, params)]
     return {m.name: m for m in models}

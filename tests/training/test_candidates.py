@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from training import candidates
 from training.baselines import segment_popularity_scores
-from training.candidates import GlobalPopularity, ImplicitALS, LightFMModel, SegmentPopularity
+from training.candidates import EASE, GlobalPopularity, ImplicitALS, LightFMModel, SegmentPopularity
 from training.config import ModelParams
 from training.features import build_features, identity_only
 from training.split import positives
@@ -66,13 +66,30 @@ def test_als_ranks_a_users_block_above_the_other_block():
         model.score_new(USERS)
 
 
+def test_ease_weights_follow_the_closed_form_and_rank_a_users_block_first():
+    x = np.array([[1, 1, 0], [1, 0, 1], [0, 1, 1], [1, 1, 1]], dtype=np.float64)
+    p = np.linalg.inv(x.T @ x + 10 * np.eye(3))
+    expected = np.eye(3) - p / np.diag(p)
+    np.fill_diagonal(expected, 0)
+    assert np.allclose(EASE.weights(x.T @ x, 10.0), expected, atol=1e-6)
+
+    block = sp.block_diag([np.ones((20, 10)), np.ones((20, 10))]).tocsr().astype(np.float32)
+    block[0, 9] = 0  # user 0 has not seen item 9 of its own block
+    block.eliminate_zeros()
+    model = EASE().fit(block)
+    assert model.l2 in EASE.L2_GRID
+    scores = model.score(np.arange(40))
+    assert scores.shape == (40, 20) and scores[0, 9] > scores[0, 10:].max()
+    assert not model.serves_new_users
+
+
 def test_the_registry_builds_every_model_of_a_run_and_only_demographic_models_serve_new_users(
         sample_training_data):
     data = sample_training_data
     features = build_features(data.users, data.items)
     users = data.users.set_index("user_id").loc[features.user_ids].reset_index()
     models = candidates.build(features, users, ModelParams(epochs=2))
-    assert list(models) == ["global_pop", "segment_pop", "implicit_als", "lightfm_hybrid"]
+    assert list(models) == ["global_pop", "segment_pop", "implicit_als", "ease", "lightfm_hybrid"]
     assert [m.name for m in models.values() if m.serves_new_users] == ["global_pop", "segment_pop", "lightfm_hybrid"]
     assert not LightFMModel(identity_only(features), ModelParams(), name="lightfm_cf").serves_new_users
 
