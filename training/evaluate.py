@@ -59,10 +59,23 @@ def per_user_metrics(scores: np.ndarray, test: sp.csr_matrix, exclude: sp.csr_ma
     """(evaluated user rows, {"ndcg@10": per-user values, ...}, top-max(ks) lists) for users with test items."""
     users = np.flatnonzero(np.diff(test.indptr))
     recs = top_k(scores[users], max(ks), exclude[users])
-    hits = hit_matrix(recs, test[users])
-    n_relevant = np.diff(test.indptr)[users]
-    values = {f"{name}@{k}": v for k in ks for name, v in ranking_metrics(hits, n_relevant, k).items()}
-    return users, values, recs
+    return users, list_metrics(recs, test[users], ks), recs
+
+
+def list_metrics(recs: np.ndarray, test: sp.csr_matrix, ks: tuple[int, ...] = KS) -> dict[str, np.ndarray]:
+    """Per-user metrics at every k of ready-made lists (one row of item indices per row of ``test``, best
+    first; every row with at least one test item)."""
+    hits = hit_matrix(recs, test)
+    n_relevant = np.diff(test.indptr)
+    return {f"{name}@{k}": v for k in ks for name, v in ranking_metrics(hits, n_relevant, k).items()}
+
+
+def summary(values: dict[str, np.ndarray], recs: np.ndarray, n_items: int, ks: tuple[int, ...] = KS) -> dict[str, float]:
+    """Per-user metrics averaged, with catalogue coverage at every k and the number of users."""
+    out = {name: float(v.mean()) for name, v in values.items()}
+    out.update({f"coverage@{k}": len(np.unique(recs[:, :k])) / n_items for k in ks})
+    out["n_test_users"] = int(len(recs))
+    return out
 
 
 def evaluate(scores: np.ndarray, test: sp.csr_matrix, exclude: sp.csr_matrix,
@@ -71,8 +84,5 @@ def evaluate(scores: np.ndarray, test: sp.csr_matrix, exclude: sp.csr_matrix,
 
     ``scores``, ``test`` and ``exclude`` have one row per user, one column per item.
     """
-    users, values, recs = per_user_metrics(scores, test, exclude, ks)
-    out = {name: float(v.mean()) for name, v in values.items()}
-    out.update({f"coverage@{k}": len(np.unique(recs[:, :k])) / scores.shape[1] for k in ks})
-    out["n_test_users"] = int(len(users))
-    return out
+    _, values, recs = per_user_metrics(scores, test, exclude, ks)
+    return summary(values, recs, scores.shape[1], ks)

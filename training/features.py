@@ -40,12 +40,13 @@ class Features:
     def item_index(self) -> dict:
         return self.dataset.mapping()[2]
 
-    def interaction_matrix(self, pairs: pd.DataFrame) -> sp.coo_matrix:
-        """Binary (n_users x n_items) matrix of the given (user_id, movie_id) pairs."""
+    def interaction_matrix(self, pairs: pd.DataFrame, values: pd.Series | None = None) -> sp.coo_matrix:
+        """(n_users x n_items) matrix of the given (user_id, movie_id) pairs: 1 for each, or ``values``."""
         rows = pairs["user_id"].map(self.user_index).to_numpy()
         cols = pairs["movie_id"].map(self.item_index).to_numpy()
         shape = (len(self.user_ids), len(self.movie_ids))
-        return sp.coo_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
+        data = np.ones(len(rows), dtype=np.float32) if values is None else values.to_numpy(dtype=np.float32)
+        return sp.coo_matrix((data, (rows, cols)), shape=shape)
 
 
 def weight_identity(matrix: sp.csr_matrix, n_ids: int, weight: float | None) -> sp.csr_matrix:

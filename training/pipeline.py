@@ -2,21 +2,22 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from training import books, candidates, evaluate, protocols, report, tuning
+from training import books, candidates, evaluate, explore, protocols, report, tuning
 from training.candidates import Candidate
 from training.config import N_BOOKS, N_MOVIES, ModelParams
 from training.data import TrainingData
 from training.features import Features, build_features
 from training.split import positives
 
-PUBLISHED_MODEL = candidates.LightFMModel.name
 COLD_REFERENCE = candidates.SegmentPopularity.name
 SEGMENT_COLUMNS = ("gender", "age_bucket", "occupation")  # a new user's signup answers
+PARTIAL_ANSWERS = ("gender", "age_bucket")  # protocol B again, for a new user who answered only these
 SCORE_BATCH = 2048  # users scored at once: memory is batch x items, never users x items
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ class TrainedModel:
     """What scoring needs: the models fitted on all positives and their feature space."""
 
     warm: Candidate      # serves known users
-    cold: Candidate      # serves new users from their demographics
+    cold: Candidate      # serves new users from their demographics, and known users without positives
     features: Features
 
 
@@ -36,35 +37,93 @@ def demographics(data: TrainingData, features: Features) -> pd.DataFrame:
     return data.users.set_index("user_id").loc[features.user_ids].reset_index()
 
 
-def evaluate_models(data: TrainingData, features: Features, params: ModelParams) -> dict:
-    """Every model on protocol A (warm) and B (cold start), and the cold-start choice.
+def partial_answers(users: pd.DataFrame, kept: tuple[str, ...] = PARTIAL_ANSWERS) -> pd.DataFrame:
+    """The same people with every demographic answer but ``kept`` left blank."""
+    blank = [c for c in users.columns if c != "user_id" and c not in kept]
+    return users.assign(**{c: None for c in blank})
 
-    The cold-start recommender is the LightFM hybrid only when its paired interval
-    against segment popularity lies above zero; otherwise segment popularity.
-    """
+
+class Timer:
+    """Seconds per named step, logged as each ends: the train stage's cost in the open."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    def add(self, step: str, seconds: float) -> None:
+        self.seconds[step] = round(self.seconds.get(step, 0.0) + seconds, 2)
+        log.info("cost: %s took %.1fs", step, seconds)
+
+    def timed(self, step: str, func, *args, **kwargs):
+        started = time.perf_counter()
+        result = func(*args, **kwargs)
+        self.add(step, time.perf_counter() - started)
+        return result
+
+
+def choose_warm(validation: dict[str, dict]) -> dict:
+    """The warm model: the best validation NDCG@10 of the run (protocol A's test never enters it)."""
+    ndcg = {name: m["ndcg@10"] for name, m in validation.items()}
+    model = max(ndcg, key=ndcg.get)
+    log.info("warm model: %s, best validation ndcg@10 %.4f of %s", model, ndcg[model],
+             {n: round(v, 4) for n, v in ndcg.items()})
+    return {"model": model, "metric": "validation ndcg@10", "validation_ndcg@10": ndcg}
+
+
+def exploration_curve(model: Candidate, eval_set: protocols.EvalSet, explorer: explore.Explorer,
+                      levels: tuple[float, ...] = explore.LEVELS) -> dict[str, dict[str, float]]:
+    """NDCG@10, catalogue coverage, genre diversity and novelty of ``model``'s lists (already fitted on the
+    set) at each exploration level."""
+    rows = eval_set.test_rows
+    scores, test, exclude = model.score(rows), eval_set.test[rows], eval_set.exclude[rows]
+    curve = {}
+    for level in levels:
+        lists = explorer.lists(scores, 10, level, exclude)
+        m = evaluate.summary(evaluate.list_metrics(lists, test, ks=(10,)), lists, scores.shape[1], ks=(10,))
+        curve[str(level)] = {"ndcg@10": m["ndcg@10"], "coverage@10": m["coverage@10"],
+                             "genre_diversity@10": explorer.diversity(lists), "novelty@10": explorer.mean_novelty(lists)}
+    return curve
+
+
+def evaluate_models(data: TrainingData, features: Features, params: ModelParams,
+                    timer: Timer | None = None) -> tuple[dict, dict[str, Candidate]]:
+    """Choose and judge every model: settings and the warm model on the validation split, every model on
+    protocol A's test, the cold-start models on protocol B (all answers, and partial ones). Returns the
+    metrics and the models, which keep the settings validation chose."""
+    timer = timer or Timer()
     users = demographics(data, features)
     models = candidates.build(features, users, params)
-    warm = protocols.run_protocol([protocols.warm_set(features, data.interactions)], models, users)
-    cold = protocols.run_protocol(protocols.cold_folds(features, data.interactions),
-                                  {n: m for n, m in models.items() if m.serves_new_users}, users)
-    return {"published_model": PUBLISHED_MODEL,
-            "protocols": {"A": warm.metrics, "B": cold.metrics},
+    validation = protocols.run_protocol([protocols.validation_set(features, data.interactions)], models, users,
+                                        tune=True)
+    warm_set = protocols.warm_set(features, data.interactions)
+    warm = protocols.run_protocol([warm_set], models, users)
+    selection = choose_warm(validation.metrics)
+    curve = timer.timed("exploration", exploration_curve, models[selection["model"]], warm_set,
+                        explore.Explorer.build(data.items, features.movie_ids, warm_set.train))
+    cold_models = {n: m for n, m in models.items() if m.serves_new_users}
+    cold = protocols.run_protocol(protocols.cold_folds(features, data.interactions), cold_models, users,
+                                  partial_users=partial_answers(users))
+    for step, result in (("validation", validation), ("protocol A", warm), ("protocol B", cold)):
+        for name, seconds in result.seconds.items():
+            timer.add(f"{step}: {name}", seconds)
+    return {"published_model": selection["model"], "selection": selection, "settings": validation.settings,
+            "baselines": [n for n, m in models.items() if m.baseline],
+            "protocols": {"A": warm.metrics, "B": cold.metrics, "B_partial": cold.partial.metrics},
+            "validation": validation.metrics,
             "cold_start": choose_cold_start(cold.per_user_ndcg),
-            "segments_b": per_segment(cold.per_user_ndcg, users)}
+            "cold_start_partial": choose_cold_start(cold.partial.per_user_ndcg),
+            "exploration": curve,
+            "segments_b": per_segment(cold.per_user_ndcg, users)}, models
 
 
-def choose_cold_start(per_user_ndcg: dict[str, pd.Series], reference: str = COLD_REFERENCE,
-                      challenger: str = PUBLISHED_MODEL) -> dict:
-    """Protocol B's choice: ``challenger`` serves new users only when its paired 95% interval of the
-    per-user NDCG@10 difference against ``reference`` lies above zero; otherwise ``reference``."""
+def choose_cold_start(per_user_ndcg: dict[str, pd.Series], reference: str = COLD_REFERENCE) -> dict:
+    """Protocol B's choice: the model whose paired 95% interval of the per-user NDCG@10 difference against
+    ``reference`` lies above zero with the largest mean difference; ``reference`` when none does."""
     paired = {name: protocols.paired_bootstrap(ndcg, per_user_ndcg[reference])
               for name, ndcg in per_user_ndcg.items() if name != reference}
-    if challenger not in paired:  # a source without demographics: the hybrid knows nothing of new users
-        log.info("cold start: %s (%s cannot serve new users on this data)", reference, challenger)
-        return {"model": reference, "reference": reference, "paired_ndcg@10": paired}
-    model = challenger if paired[challenger]["clear"] else reference
-    log.info("cold start: %s (%s - %s NDCG@10 %+.4f, 95%% [%+.4f, %+.4f])", model, challenger, reference,
-             paired[challenger]["mean_diff"], paired[challenger]["ci_low"], paired[challenger]["ci_high"])
+    clear = {name: p["mean_diff"] for name, p in paired.items() if p["clear"]}
+    model = max(clear, key=clear.get) if clear else reference
+    log.info("cold start: %s (NDCG@10 against %s: %s)", model, reference,
+             {n: f"{p['mean_diff']:+.4f} [{p['ci_low']:+.4f}, {p['ci_high']:+.4f}]" for n, p in paired.items()})
     return {"model": model, "reference": reference, "paired_ndcg@10": paired}
 
 
@@ -76,15 +135,20 @@ def per_segment(per_user_ndcg: dict[str, pd.Series], users: pd.DataFrame) -> dic
 
 
 def train_and_evaluate(data: TrainingData, params: ModelParams) -> tuple[TrainedModel, dict]:
-    """Evaluate on both protocols, then refit the published and the cold-start model on all positives."""
-    features = build_features(data.users, data.items, params.user_identity_weight, params.item_identity_weight)
-    metrics = evaluate_models(data, features, params)
+    """Choose and evaluate the models, then refit the warm and the cold-start model on all positives."""
+    timer = Timer()
+    features = timer.timed("features", build_features, data.users, data.items, params.user_identity_weight,
+                           params.item_identity_weight)
+    metrics, models = evaluate_models(data, features, params, timer)
     log.info("refitting on all positives for serving")
-    models = candidates.build(features, demographics(data, features), params)
-    all_positives = features.interaction_matrix(positives(data.interactions))
-    warm = models[metrics["published_model"]].fit(all_positives)
+    pos = positives(data.interactions)
+    all_positives = features.interaction_matrix(pos).tocsr()
+    recency = protocols.recency_matrix(features, pos)
+    warm = timer.timed(f"refit: {metrics['published_model']}", models[metrics["published_model"]].fit,
+                       all_positives, recency)
     cold_name = metrics["cold_start"]["model"]
-    cold = warm if cold_name == warm.name else models[cold_name].fit(all_positives)
+    cold = timer.timed(f"refit: {cold_name}", models[cold_name].fit_once, all_positives, recency)
+    metrics["seconds"] = timer.seconds
     return TrainedModel(warm, cold, features), metrics
 
 
@@ -105,10 +169,10 @@ def train_run(data: TrainingData, params: ModelParams, run: dict,
     return trained, metrics, {**files, **report.build(metrics)}, params
 
 
-def _records(scores: np.ndarray, exclude, trained: TrainedModel, titles: pd.Series, book_index: books.BookIndex,
-             n_movies: int, n_books: int) -> list[dict]:
-    """Top movies (never an excluded one) and the books of their genres, one record per score row."""
-    top = evaluate.top_k(scores, n_movies, exclude)
+def _records(scores: np.ndarray, top: np.ndarray, trained: TrainedModel, titles: pd.Series,
+             book_index: books.BookIndex, n_books: int) -> list[dict]:
+    """The listed movies (``top``: item indices per score row) and the books of their genres, one record per
+    score row."""
     top_scores = np.take_along_axis(scores, top, axis=1)
     movie_ids = trained.features.movie_ids[top]
     book_rows, book_scores = book_index.recommend(movie_ids, n_books)
@@ -122,18 +186,35 @@ def _records(scores: np.ndarray, exclude, trained: TrainedModel, titles: pd.Seri
     } for i in range(len(scores))]
 
 
-def score(trained: TrainedModel, data: TrainingData, n_movies: int = N_MOVIES, n_books: int = N_BOOKS) -> list[dict]:
-    """Top movies (never one the user rated) and top books for every user, in batches of users."""
+def score(trained: TrainedModel, data: TrainingData, n_movies: int = N_MOVIES, n_books: int = N_BOOKS,
+          exploration: float = 0.0) -> list[dict]:
+    """Top movies (never one the user rated) and top books for every user, in batches of users. Users
+    without a positive are new users to every model: the cold-start model serves them from their
+    demographics. ``exploration`` re-ranks the lists (:mod:`training.explore`)."""
     f = trained.features
     rated = f.interaction_matrix(data.interactions[["user_id", "movie_id"]]).tocsr()
+    liked = f.interaction_matrix(positives(data.interactions)).tocsr()
+    has_positives = np.diff(liked.indptr) > 0
+    users = demographics(data, f)
     titles = data.items.set_index("movie_id")["title"]
     book_index = books.BookIndex.build(data.items, data.book_candidates)
+    explorer = explore.Explorer.build(data.items, f.movie_ids, liked)
     records: list[dict] = []
     for start in range(0, len(f.user_ids), SCORE_BATCH):
         rows = np.arange(start, min(start + SCORE_BATCH, len(f.user_ids)))
-        scored = _records(trained.warm.score(rows), rated[rows], trained, titles, book_index, n_movies, n_books)
-        records += [{"user_id": int(f.user_ids[row]), **rec} for row, rec in zip(rows, scored)]
-        log.info("scored %d/%d users", rows[-1] + 1, len(f.user_ids))
+        scores = np.empty((len(rows), len(f.movie_ids)))
+        warm = has_positives[rows]
+        if warm.any():
+            scores[warm] = trained.warm.score(rows[warm])
+        if not warm.all():
+            scores[~warm] = trained.cold.score_new(users.iloc[rows[~warm]])
+        scores[rated[rows].nonzero()] = -np.inf  # never a rated movie, even for someone who rated nearly all
+        top = explorer.lists(scores, n_movies, exploration)
+        scored = _records(scores, top, trained, titles, book_index, n_books)
+        records += [{"user_id": int(f.user_ids[row]), "served_by": (trained.warm if w else trained.cold).name, **rec}
+                    for row, w, rec in zip(rows, warm, scored)]
+        log.info("scored %d/%d users (%d without positives, served as new users)", rows[-1] + 1, len(f.user_ids),
+                 int((~has_positives[:rows[-1] + 1]).sum()))
     return records
 
 
@@ -149,13 +230,16 @@ def segments(users: pd.DataFrame) -> pd.DataFrame:
 
 
 def score_segments(trained: TrainedModel, data: TrainingData, n_movies: int = N_MOVIES,
-                   n_books: int = N_BOOKS) -> list[dict]:
-    """Cold-start recommendations for every demographic segment, from the run's cold-start model
-    (the hybrid from demographics alone, or segment popularity with backoff)."""
+                   n_books: int = N_BOOKS, exploration: float = 0.0) -> list[dict]:
+    """Cold-start recommendations for every demographic segment, from the run's cold-start model;
+    ``exploration`` re-ranks the lists (:mod:`training.explore`)."""
     segs = segments(data.users)
     titles = data.items.set_index("movie_id")["title"]
-    scored = _records(trained.cold.score_new(segs), None, trained, titles,
-                      books.BookIndex.build(data.items, data.book_candidates), n_movies, n_books)
+    explorer = explore.Explorer.build(data.items, trained.features.movie_ids,
+                                      trained.features.interaction_matrix(positives(data.interactions)))
+    scores = trained.cold.score_new(segs)
+    scored = _records(scores, explorer.lists(scores, n_movies, exploration), trained, titles,
+                      books.BookIndex.build(data.items, data.book_candidates), n_books)
     log.info("scored %d cold-start segments with %s", len(segs), trained.cold.name)
     return [{"user_id": segment_key(*seg), "segment": dict(zip(SEGMENT_COLUMNS, seg)),
              "cold_start_model": trained.cold.name, **rec} for seg, rec in zip(segs.itertuples(index=False), scored)]

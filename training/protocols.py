@@ -24,7 +24,7 @@ from training import evaluate
 from training.candidates import Candidate
 from training.config import SEED
 from training.features import Features
-from training.split import positives, temporal_split
+from training.split import Split, known_before_test, positives, recency_positions, temporal_split
 
 log = logging.getLogger(__name__)
 N_FOLDS = 5
@@ -39,6 +39,7 @@ class EvalSet:
     test: sp.csr_matrix
     exclude: sp.csr_matrix
     cold: bool = False  # protocol B: the test users are new, known only by their demographics
+    recency: sp.csr_matrix | None = None  # train's entries numbered from each user's newest (1 = newest)
 
     @property
     def test_rows(self) -> np.ndarray:
@@ -48,10 +49,25 @@ class EvalSet:
 
 def warm_set(features: Features, interactions: pd.DataFrame) -> EvalSet:
     """Protocol A's matrices."""
-    split = temporal_split(interactions)
+    return _temporal_set(features, temporal_split(interactions))
+
+
+def validation_set(features: Features, interactions: pd.DataFrame) -> EvalSet:
+    """The validation split models are chosen and tuned on: protocol A's rule applied to what protocol A's
+    models may know (its test never enters it), one step earlier."""
+    return _temporal_set(features, temporal_split(known_before_test(interactions, temporal_split(interactions))))
+
+
+def recency_matrix(features: Features, pairs: pd.DataFrame) -> sp.csr_matrix:
+    """The (user_id, movie_id, rated_at) pairs as a matrix of positions from each user's newest (1 = newest)."""
+    return features.interaction_matrix(pairs, recency_positions(pairs)).tocsr()
+
+
+def _temporal_set(features: Features, split: Split) -> EvalSet:
     train = features.interaction_matrix(split.train).tocsr()
     return EvalSet(train=train, test=features.interaction_matrix(split.test).tocsr(),
-                   exclude=(features.interaction_matrix(split.exclude) + train).tocsr())
+                   exclude=(features.interaction_matrix(split.exclude) + train).tocsr(),
+                   recency=recency_matrix(features, split.train))
 
 
 def cold_folds(features: Features, interactions: pd.DataFrame, n_folds: int = N_FOLDS,
@@ -71,48 +87,74 @@ def cold_folds(features: Features, interactions: pd.DataFrame, n_folds: int = N_
 
 @dataclass
 class ProtocolResult:
-    """Mean metrics per model, per-user NDCG@10 (user row -> value) for paired comparisons, and the
-    seconds each model took to fit and score over all sets."""
+    """Mean metrics per model, per-user NDCG@10 (user row -> value) for paired comparisons, the
+    seconds each model took to fit and score over all sets, and the settings tuning chose."""
 
     metrics: dict[str, dict[str, float]]
     per_user_ndcg: dict[str, pd.Series]
     seconds: dict[str, float] = field(default_factory=dict)
+    settings: dict[str, dict] = field(default_factory=dict)
+    partial: "ProtocolResult | None" = None  # the cold sets again, the new users giving partial answers
 
 
 def set_scores(candidate: Candidate, eval_set: EvalSet, users: pd.DataFrame) -> np.ndarray:
-    """Fit ``candidate`` on the set's train matrix; scores of the set's test rows (new users from their
-    demographics only)."""
-    candidate.fit(eval_set.train)
+    """Scores of the set's test rows by ``candidate`` fitted on the set's train matrix (new users from
+    their demographics only)."""
+    candidate.fit_once(eval_set.train, eval_set.recency)
     rows = eval_set.test_rows
     if eval_set.cold:
         return candidate.score_new(users.iloc[rows])
     return candidate.score(rows)
 
 
-def run_protocol(sets: list[EvalSet], candidates: dict[str, Candidate], users: pd.DataFrame) -> ProtocolResult:
+class _Judged:
+    """One model's results over the sets: metrics per set and per-user NDCG@10."""
+
+    def __init__(self):
+        self.metrics, self.ndcg = [], []
+
+    def add(self, scores: np.ndarray, eval_set: EvalSet) -> float:
+        rows = eval_set.test_rows
+        users, values, recs = evaluate.per_user_metrics(scores, eval_set.test[rows], eval_set.exclude[rows])
+        self.metrics.append(evaluate.summary(values, recs, scores.shape[1]))
+        self.ndcg.append(pd.Series(values["ndcg@10"], index=rows[users]))
+        return self.metrics[-1]["ndcg@10"]
+
+    def mean(self) -> dict[str, float]:
+        out = {k: float(np.mean([m[k] for m in self.metrics])) for k in self.metrics[0]}
+        out["n_test_users"] = int(sum(m["n_test_users"] for m in self.metrics))
+        return out
+
+
+def run_protocol(sets: list[EvalSet], candidates: dict[str, Candidate], users: pd.DataFrame,
+                 tune: bool = False, partial_users: pd.DataFrame | None = None) -> ProtocolResult:
     """Fit and evaluate every candidate on every set; metrics are means over the sets (folds).
 
-    ``users`` holds the demographics of the matrix rows, in row order.
+    ``users`` holds the demographics of the matrix rows, in row order. With ``tune`` (the validation
+    set), each candidate chooses its settings on the set before it is judged; they stay for later fits.
+    With ``partial_users`` (cold sets), each fitted model is also judged on the new users' partial
+    answers (``result.partial``).
     """
-    metrics, per_user, seconds = {}, {}, {}
+    metrics, per_user, seconds, settings = {}, {}, {}, {}
+    partial = ProtocolResult({}, {}) if partial_users is not None else None
     for name, candidate in candidates.items():
-        fold_metrics, fold_ndcg = [], []
+        judged, judged_partial = _Judged(), _Judged()
         started = time.perf_counter()
         for i, eval_set in enumerate(sets, 1):
-            rows = eval_set.test_rows
-            scores = set_scores(candidate, eval_set, users)
-            test, exclude = eval_set.test[rows], eval_set.exclude[rows]
-            fold_metrics.append(evaluate.evaluate(scores, test, exclude))
-            evaluated, values, _ = evaluate.per_user_metrics(scores, test, exclude, ks=(10,))
-            fold_ndcg.append(pd.Series(values["ndcg@10"], index=rows[evaluated]))
+            if tune:
+                candidate.fit_once(eval_set.train, eval_set.recency)
+                settings[name] = candidate.tune(eval_set.test_rows, eval_set.test, eval_set.exclude)
+            ndcg = judged.add(set_scores(candidate, eval_set, users), eval_set)
+            if partial is not None:
+                judged_partial.add(set_scores(candidate, eval_set, partial_users), eval_set)
             if len(sets) > 1:
-                log.info("%s: fold %d/%d ndcg@10=%.4f", name, i, len(sets), fold_metrics[-1]["ndcg@10"])
-        metrics[name] = {k: float(np.mean([m[k] for m in fold_metrics])) for k in fold_metrics[0]}
-        metrics[name]["n_test_users"] = int(sum(m["n_test_users"] for m in fold_metrics))
-        per_user[name] = pd.concat(fold_ndcg)
+                log.info("%s: fold %d/%d ndcg@10=%.4f", name, i, len(sets), ndcg)
+        metrics[name], per_user[name] = judged.mean(), pd.concat(judged.ndcg)
+        if partial is not None:
+            partial.metrics[name], partial.per_user_ndcg[name] = judged_partial.mean(), pd.concat(judged_partial.ndcg)
         seconds[name] = time.perf_counter() - started
         log.info("%-28s ndcg@10=%.4f (%.1fs)", name, metrics[name]["ndcg@10"], seconds[name])
-    return ProtocolResult(metrics, per_user, seconds)
+    return ProtocolResult(metrics, per_user, seconds, settings, partial)
 
 
 def paired_bootstrap(a: pd.Series, b: pd.Series, n_boot: int = N_BOOTSTRAP, seed: int = SEED) -> dict[str, float]:

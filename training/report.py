@@ -12,7 +12,8 @@ from training.evaluate import KS  # noqa: E402
 
 BARS = ("ndcg@10", "precision@10", "recall@10", "map@10", "mrr@10", "hit_rate@10")
 TITLES = {"A": "protocol A (warm: newest 20% of each user's positives)",
-          "B": "protocol B (cold start: 5 folds of new users, demographics only)"}
+          "B": "protocol B (cold start: 5 folds of new users, demographics only)",
+          "B_partial": "protocol B, new users answering gender and age only"}
 
 
 def _png(fig) -> bytes:
@@ -74,6 +75,48 @@ def segment_bars(segments: dict[str, dict[str, float]]) -> bytes:
     return _png(fig)
 
 
+def exploration_plot(curve: dict[str, dict[str, float]], model: str) -> bytes:
+    """NDCG@10, catalogue coverage, genre diversity and novelty of the warm model's lists per exploration level."""
+    levels = [float(level) for level in curve]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for measure in next(iter(curve.values())):
+        ax.plot(levels, [m[measure] for m in curve.values()], marker="o", label=measure)
+    ax.set_xlabel("exploration")
+    ax.set_title(f"exploration against accuracy, {model}, protocol A")
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def _selection(metrics: dict) -> str:
+    """The validation table: every model's validation and test NDCG@10, its chosen settings, the choice."""
+    selection, warm = metrics["selection"], metrics["protocols"]["A"]
+    rows = [f"| {name} | {v:.4f} | {warm[name]['ndcg@10']:.4f} | {_settings(metrics['settings'].get(name))} | "
+            f"{'yes' if name in metrics.get('baselines', []) else 'no'} |"
+            for name, v in selection["validation_ndcg@10"].items()]
+    return "\n".join([
+        f"Served to known users: `{selection['model']}`, the best {selection['metric']} of the run (the validation "
+        "split is protocol A's rule applied once more to what protocol A's models may know; the test never "
+        "enters a choice). Settings (recency decay tau, EASE l2, neighbours, blend weight) were chosen on the "
+        "same validation split.", "",
+        "| model | validation ndcg@10 | protocol A ndcg@10 | settings chosen on validation | baseline |",
+        "|---|---:|---:|---|---|", *rows])
+
+
+def _settings(settings: dict | None) -> str:
+    return ", ".join(f"{k}={v}" for k, v in (settings or {}).items()) or "-"
+
+
+def _paired(cold: dict) -> str:
+    return "| difference | mean | 95% interval | clear of zero |\n|---|---:|---|---|\n" + "\n".join(
+        f"| {name} - {cold['reference']} | {p['mean_diff']:+.4f} | [{p['ci_low']:+.4f}, {p['ci_high']:+.4f}] | "
+        f"{'yes' if p['clear'] else 'no'} |" for name, p in cold["paired_ndcg@10"].items())
+
+
+def _cost(seconds: dict[str, float]) -> str:
+    rows = [f"| {step} | {s:.1f} |" for step, s in seconds.items()]
+    return "\n".join(["| step | seconds |", "|---|---:|", *rows, f"| **total** | {sum(seconds.values()):.1f} |"])
+
+
 def _table(models: dict[str, dict]) -> str:
     columns = ["ndcg@5", "ndcg@10", "ndcg@25", "precision@10", "recall@10", "map@10", "mrr@10", "hit_rate@10",
                "coverage@10"]
@@ -93,19 +136,33 @@ def build(metrics: dict) -> dict[str, bytes]:
     }
     if metrics.get("segments_b"):
         files["segments_b.png"] = segment_bars(metrics["segments_b"])
-    paired = "\n".join(f"| {name} - {cold['reference']} | {p['mean_diff']:+.4f} | "
-                       f"[{p['ci_low']:+.4f}, {p['ci_high']:+.4f}] | {'yes' if p['clear'] else 'no'} |"
-                       for name, p in cold["paired_ndcg@10"].items())
+    if metrics.get("exploration"):
+        files["exploration.png"] = exploration_plot(metrics["exploration"], metrics["published_model"])
+    partial = metrics.get("cold_start_partial")
     md = "\n\n".join([
         f"# Model run {metrics.get('run_id', '')}",
-        f"Dataset `{metrics.get('dataset', '?')}`, ds {metrics.get('ds', '?')}. Published model: "
-        f"`{metrics['published_model']}`; new users are served `{cold['model']}`.",
+        f"Dataset `{metrics.get('dataset', '?')}`, ds {metrics.get('ds', '?')}. Known users are served "
+        f"`{metrics['published_model']}`; new users (and known users without a positive) `{cold['model']}`.",
+        *(["## Model selection (validation)", _selection(metrics)] if "selection" in metrics else []),
         f"## {TITLES['A']}", _table(protocols["A"]), "![metrics A](metrics_a.png)",
         f"## {TITLES['B']}", _table(protocols["B"]), "![metrics B](metrics_b.png)",
-        f"Paired per-user bootstrap of the NDCG@10 difference against `{cold['reference']}`:",
-        "| difference | mean | 95% interval | clear of zero |\n|---|---:|---|---|\n" + paired,
+        f"Paired per-user bootstrap of the NDCG@10 difference against `{cold['reference']}`; new users are "
+        f"served the model with the largest mean difference whose interval lies above zero, else "
+        f"`{cold['reference']}`:", _paired(cold),
+        *([f"## {TITLES['B_partial']}", _table(protocols["B_partial"]),
+           f"Served to such users by the same rule: `{partial['model']}`.", _paired(partial)] if partial else []),
         "## NDCG@k", "![NDCG@k](ndcg_at_k.png)",
         "## Coverage against accuracy", "![coverage](coverage_vs_accuracy.png)",
+        *(["## Exploration", "The `exploration` DAG param re-ranks the published lists (0 = the model's own "
+           "order); what each level does to the served model's lists on protocol A:",
+           _curve(metrics["exploration"]), "![exploration](exploration.png)"] if "exploration.png" in files else []),
         *(["## Per segment (protocol B)", "![segments](segments_b.png)"] if "segments_b.png" in files else []),
+        *(["## Cost of the train stage", _cost(metrics["seconds"])] if metrics.get("seconds") else []),
     ]) + "\n"
     return {"report.md": md.encode(), **files}
+
+
+def _curve(curve: dict[str, dict[str, float]]) -> str:
+    measures = list(next(iter(curve.values())))
+    rows = [f"| {level} | " + " | ".join(f"{m[k]:.4f}" for k in measures) + " |" for level, m in curve.items()]
+    return "\n".join(["| exploration | " + " | ".join(measures) + " |", "|---:|" + "---:|" * len(measures), *rows])

@@ -43,3 +43,22 @@ def temporal_split(interactions: pd.DataFrame, test_fraction: float = TEST_FRACT
     return Split(train=train[["user_id", "movie_id", "rated_at"]].reset_index(drop=True),
                  test=test[["user_id", "movie_id"]].reset_index(drop=True),
                  exclude=exclude[["user_id", "movie_id"]].reset_index(drop=True))
+
+
+def known_before_test(interactions: pd.DataFrame, split: Split) -> pd.DataFrame:
+    """What a model evaluated on ``split`` may know: every rating but the test positives, and for a test
+    user only what they rated up to their first test positive. Splitting this again with
+    :func:`temporal_split` gives the validation split, the same rule one step earlier."""
+    test = split.test.assign(_test=True)
+    rated = interactions.merge(test, on=["user_id", "movie_id"], how="left")
+    cutoff = rated[rated["_test"].notna()].groupby("user_id")["rated_at"].min().rename("_cutoff")
+    rated = rated[rated["_test"].isna()].join(cutoff, on="user_id")
+    known = rated["_cutoff"].isna() | (rated["rated_at"] <= rated["_cutoff"])
+    return rated.loc[known, interactions.columns].reset_index(drop=True)
+
+
+def recency_positions(pairs: pd.DataFrame) -> pd.Series:
+    """Each of a user's rows numbered from their newest: 1 for the newest ``rated_at``, 2 for the one before
+    (ties broken by movie_id, as the split does); aligned with ``pairs``."""
+    order = pairs.sort_values(["user_id", "rated_at", "movie_id"])
+    return (order.groupby("user_id").cumcount(ascending=False) + 1).reindex(pairs.index)
