@@ -8,21 +8,23 @@
 | `register_catalog` | registers the clean tables in the Glue Data Catalog | `<catalog db>.<table>` partition ds |
 | `load_warehouse` | replaces the ds partition of the warehouse `raw` schema | `raw.*` |
 | `dbt` | cosmos task group: source freshness, then one `dbt build` per model (the model, then its tests); a failing test stops the run | `staging.*`, `intermediate.*`, `marts.*` |
-| `train` | LightFM hybrid (demographic + genre features) and baselines on protocols A (warm) and B (cold start); optional tuning | `models/<run_id>/` with report.md |
-| `quality_gate` | refuses a model that does not beat global popularity, or falls >5% below the last published run | - |
-| `score` | top-10 unseen movies and top-5 books (from the movies' genres) per user, and per demographic segment for new users | `recs/ds=<ds>/` |
+| `train` | every model (LightFM hybrid with demographic + genre features, EASE, item-kNN, ALS, blends, popularity, naive Bayes): settings and the served model chosen on a validation split, judged on protocols A (warm) and B (cold start); optional tuning | `models/<run_id>/` with report.md |
+| `quality_gate` | refuses a model below the best baseline of its run, or >5% below the live configuration retrained in the run | - |
+| `score` | top-10 unseen movies (re-ranked by `exploration`) and top-5 books (from the movies' genres) per user, and per demographic segment for new users | `recs/ds=<ds>/` |
 | `publish` | one DynamoDB item per user | the recommendations table |
 | `load_published_recs` | loads what was published back into the warehouse | `raw.published_recommendations` |
 | `dbt_published` | cosmos task group: the recommendations marts (coverage, popularity bias, diversity) | `marts.mart_recs__*` |
 
 Every task is idempotent for its logical date: a rerun overwrites its own partition. A model
-run id is unique per DAG run (`lightfm-<ds>-<digest of the DAG run id>`), with its ds beside it.
+run id is unique per DAG run (`model-<ds>-<digest of the DAG run id>`), with its ds beside it.
 
 Params: `dataset` (movies: `sample-movielens`, `ml-100k`, `ml-1m`, `ml-latest-small`,
 `ml-latest`, `ml-25m`, `netflix`) and `books_dataset` (`sample-goodbooks`,
 `goodbooks-10k`, `goodreads-21st-century`). Leave `dataset_uri` / `books_uri` empty
 for the official download (or the bundled sample), or give a folder, a zip, or a
-`file://`, `s3://` or `https://` URI.
+`file://`, `s3://` or `https://` URI. `exploration` (0 to 1, default 0) re-ranks the
+published lists towards less popular, more genre-diverse movies; the run's report shows what
+each level costs in NDCG@10.
 """
 from __future__ import annotations
 
@@ -84,6 +86,10 @@ def dbt_group(group_id: str, select: list[str] | None = None, exclude: list[str]
         "tuning_trials": Param(0, type="integer", minimum=0, maximum=50,
                                description="0 = train with the configured hyperparameters; N = search N "
                                            "settings first (logged, saved as tuning.json) and use the best"),
+        "exploration": Param(0.0, type="number", minimum=0, maximum=1,
+                             description="0 = the model's own order; up to 1 = re-rank the published lists "
+                                         "towards less popular, more genre-diverse movies (the run's report "
+                                         "shows the NDCG@10 each level costs)"),
     },
 )
 def recsys_daily():
@@ -120,21 +126,23 @@ def recsys_daily():
     # Tasks pass the model run id along; `run_id` itself is a reserved context key.
     @task
     def train(ds=None, params=None, dag_run=None) -> str:
-        """Evaluate every model on both protocols, fit the published one on all positives, and store the
-        run (model, metrics, report) in the registry; returns the model run id."""
+        """Choose settings and the served model on a validation split, evaluate every model on both
+        protocols, fit the chosen warm and cold-start models on all positives, and store the run (models,
+        metrics, report with each step's cost) in the registry; returns the model run id."""
         return stages.train(settings, ds, dag_run.run_id, params["dataset"], params["tuning_trials"])["run_id"]
 
     @task
     def quality_gate(model_run_id: str) -> str:
-        """Refuse (for good, no retry) a model that does not beat global popularity or falls below the
-        last published run; the live recommendations then stay as they are."""
+        """Refuse (for good, no retry) a model below the best baseline of its own run, or more than 5% below
+        the live run's configuration retrained on today's data; the live recommendations then stay."""
         stages.quality_gate(settings, model_run_id)
         return model_run_id
 
     @task
-    def score(model_run_id: str, ds=None) -> str:
-        """Score every user and every demographic segment with the run's models into `recs/ds=<ds>/`."""
-        stages.score(settings, model_run_id, ds)
+    def score(model_run_id: str, ds=None, params=None) -> str:
+        """Score every user and every demographic segment with the run's models into `recs/ds=<ds>/`,
+        re-ranked by the `exploration` param; users without a positive are served as new users."""
+        stages.score(settings, model_run_id, ds, params["exploration"])
         return model_run_id
 
     @task

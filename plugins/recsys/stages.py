@@ -90,7 +90,8 @@ def train(settings: Settings, ds: str, dag_run_id: str, dataset: str, tuning_tri
 
 
 def quality_gate(settings: Settings, run_id: str) -> dict:
-    """Fail (no retry) unless the run's model beats global popularity and holds the last published level."""
+    """Fail (no retry) unless the run's model holds the best baseline of its run and the live configuration's
+    level, both measured in this run."""
     from airflow.sdk.exceptions import AirflowFailException
 
     from recsys.serving import registry
@@ -107,9 +108,9 @@ def quality_gate(settings: Settings, run_id: str) -> dict:
     return {"run_id": run_id, **verdict}
 
 
-def score(settings: Settings, run_id: str, ds: str) -> dict:
-    """Score every user and every demographic segment (cold start) with the run's models;
-    write JSON lines to ``recs/ds=<ds>/``."""
+def score(settings: Settings, run_id: str, ds: str, exploration: float = 0.0) -> dict:
+    """Score every user and every demographic segment (cold start) with the run's models, re-ranked by
+    ``exploration``; write JSON lines to ``recs/ds=<ds>/``."""
     from recsys.lake_io import write_jsonl
     from recsys.serving import registry
     from recsys.warehouse.marts import read_training_data
@@ -120,10 +121,12 @@ def score(settings: Settings, run_id: str, ds: str) -> dict:
     trained = registry.load_artefacts(hook, settings.lake_bucket, run_id)
     data = read_training_data(backends.warehouse_hook(settings))
     written = {}
-    for key, records in zip(lake.scored_keys(ds), (score_users(trained, data), score_segments(trained, data))):
+    for key, records in zip(lake.scored_keys(ds), (score_users(trained, data, exploration=exploration),
+                                                   score_segments(trained, data, exploration=exploration))):
         write_jsonl(hook, settings.lake_bucket, key, records)
         written[key] = len(records)
-    return {"written": written, "cold_start_model": trained.cold.name}
+    return {"written": written, "warm_model": trained.warm.name, "cold_start_model": trained.cold.name,
+            "exploration": exploration}
 
 
 def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) -> dict:

@@ -82,12 +82,12 @@ def test_new_users_get_recommendations_for_their_demographic_segment(local_stack
         gender, age_bucket, occupation = item["user_id"].removeprefix("segment#").split("|")
         assert item["segment"] == {"gender": gender, "age_bucket": age_bucket, "occupation": occupation}
         assert len({m["movie_id"] for m in item["movies"]}) == 10 and item["books"]
-        assert item["cold_start_model"] in {"segment_pop", "lightfm_hybrid"} and item["ds"] == DS
+        assert item["cold_start_model"] in {"segment_pop", "naive_bayes", "lightfm_hybrid"} and item["ds"] == DS
 
 
 def test_rerunning_the_same_ds_gives_the_same_recommendations_from_its_own_model_run(two_runs):
     (first, first_run), (second, second_run) = two_runs
-    assert first_run.startswith(f"lightfm-{DS}-") and second_run.startswith(f"lightfm-{DS}-")
+    assert first_run.startswith(f"model-{DS}-") and second_run.startswith(f"model-{DS}-")
     assert first_run != second_run, "each DAG run stores its own model run; neither overwrites the other"
     assert [{**i, "model_run_id": None} for i in first] == [{**i, "model_run_id": None} for i in second]
 

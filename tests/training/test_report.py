@@ -10,7 +10,7 @@ from training.pipeline import train_and_evaluate
 
 def test_report_has_every_model_and_every_linked_plot(sample_training_data):
     _, metrics = train_and_evaluate(sample_training_data, ModelParams(epochs=2))
-    files = report.build({"run_id": "lightfm-2026-01-01", "dataset": "sample-movielens", "ds": "2026-01-01",
+    files = report.build({"run_id": "model-2026-01-01", "dataset": "sample-movielens", "ds": "2026-01-01",
                           **metrics})
     md = files["report.md"].decode()
     for protocol in ("A", "B", "B_partial"):

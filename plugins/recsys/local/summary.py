@@ -55,10 +55,11 @@ def _print_model_runs(s3, bucket: str, ds: str) -> str | None:
     for protocol, title in (("A", "warm, temporal hold-out"), ("B", "cold start, 5 folds of new users")):
         print(f"\n-- model run {run_id}, protocol {protocol} ({title})")
         for name, m in metrics["protocols"][protocol].items():
-            print(f"  {name:<15} ndcg@10={m['ndcg@10']:.4f}  precision@10={m['precision@10']:.4f}  "
+            print(f"  {name:<28} ndcg@10={m['ndcg@10']:.4f}  precision@10={m['precision@10']:.4f}  "
                   f"coverage@10={m['coverage@10']:.3f}")
     cold = metrics["cold_start"]
-    print(f"  cold start serves: {cold['model']} (reference {cold['reference']})")
+    print(f"  known users served: {metrics['published_model']} (best validation ndcg@10 of the run)")
+    print(f"  new users served:   {cold['model']} (reference {cold['reference']})")
     live = registry.published_run(s3, bucket)
     print(f"  live now (models/published.json): {live['run_id'] + ' of ds ' + live['ds'] if live else 'nothing'}"
           f"{' - this run' if live and live['run_id'] == run_id else ''}")

@@ -17,7 +17,7 @@ from spark.cleaning import lake
 
 def model_run_id(ds: str, dag_run_id: str) -> str:
     """The model run id of one DAG run: its ds and a digest of the DAG run id (stable across retries)."""
-    return f"lightfm-{ds}-{hashlib.sha256(dag_run_id.encode()).hexdigest()[:10]}"
+    return f"model-{ds}-{hashlib.sha256(dag_run_id.encode()).hexdigest()[:10]}"
 
 
 def save_run(hook, bucket: str, run_id: str, artefacts: object, params: dict, metrics: dict,

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.integration
 def _records(n):
     return [{"user_id": u, "movies": [{"movie_id": m, "title": f"M{m}", "score": 1.0 / (m + 1)} for m in range(10)],
              "books": [{"book_id": b, "title": f"B{b}", "authors": "A, B", "score": 0.5} for b in range(5)],
-             "model_run_id": "lightfm-2026-01-05", "ds": "2026-01-05", "generated_at": "2026-01-05T00:00:00+00:00"}
+             "model_run_id": "model-2026-01-05", "ds": "2026-01-05", "generated_at": "2026-01-05T00:00:00+00:00"}
             for u in range(1, n + 1)]
 
 
@@ -31,7 +31,7 @@ def test_publish_twice_gives_the_same_items(stack_settings):
     assert count_items(hook) == 30
     item = hook.conn.Table(stack_settings.recs_table).get_item(Key={"user_id": "7"})["Item"]
     assert [int(m["movie_id"]) for m in item["movies"]] == list(range(10))
-    assert len(item["books"]) == 5 and item["model_run_id"] == "lightfm-2026-01-05"
+    assert len(item["books"]) == 5 and item["model_run_id"] == "model-2026-01-05"
 
 
 def test_ensure_table_finds_a_table_beyond_the_first_page_of_list_tables(stack_settings):
