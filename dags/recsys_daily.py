@@ -9,7 +9,7 @@
 | `load_warehouse` | replaces the ds partition of the warehouse `raw` schema | `raw.*` |
 | `dbt` | cosmos task group: source freshness, then one `dbt build` per model (the model, then its tests); a failing test stops the run | `staging.*`, `intermediate.*`, `marts.*` |
 | `train` | every model (LightFM hybrid with demographic + genre features, EASE, item-kNN, ALS, blends, popularity, naive Bayes): settings and the served model chosen on a validation split, judged on protocols A (warm) and B (cold start); optional tuning | `models/<run_id>/` with report.md |
-| `quality_gate` | refuses a model below the best baseline of its run, or >5% below the live configuration retrained in the run | - |
+| `quality_gate` | refuses a model clearly below (paired 95% interval) a baseline of its run, or the live configuration retrained in the run | - |
 | `score` | top-10 unseen movies (re-ranked by `exploration`) and top-5 books (from the movies' genres) per user, and per demographic segment for new users | `recs/ds=<ds>/` |
 | `publish` | one DynamoDB item per user | the recommendations table |
 | `load_published_recs` | loads what was published back into the warehouse | `raw.published_recommendations` |
@@ -133,8 +133,8 @@ def recsys_daily():
 
     @task
     def quality_gate(model_run_id: str) -> str:
-        """Refuse (for good, no retry) a model below the best baseline of its own run, or more than 5% below
-        the live run's configuration retrained on today's data; the live recommendations then stay."""
+        """Refuse (for good, no retry) a model clearly below a baseline of its own run, or below the live run's
+        configuration retrained on today's data (paired 95% interval under zero); the live recommendations stay."""
         stages.quality_gate(settings, model_run_id)
         return model_run_id
 

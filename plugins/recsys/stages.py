@@ -90,8 +90,8 @@ def train(settings: Settings, ds: str, dag_run_id: str, dataset: str, tuning_tri
 
 
 def quality_gate(settings: Settings, run_id: str) -> dict:
-    """Fail (no retry) unless the run's model holds the best baseline of its run and the live configuration's
-    level, both measured in this run."""
+    """Fail (no retry) when the run's model is clearly worse than a baseline of its run or than the live
+    configuration, both measured in this run."""
     from airflow.sdk.exceptions import AirflowFailException
 
     from recsys.serving import registry

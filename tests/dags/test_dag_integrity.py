@@ -42,13 +42,16 @@ def test_glue_engine_runs_the_clean_job_with_glue_job_operator():
     assert dag.get_task("register_catalog").upstream_task_ids == {"clean"}
 
 
-def test_dataset_params_offer_every_catalogued_source(dagbag):
+def test_params_offer_every_catalogued_source_and_opt_in_tuning_and_exploration(dagbag):
     from spark.cleaning.datasets import BOOK_DATASETS, MOVIE_DATASETS
 
     params = dagbag.dags["recsys_daily"].params
     assert params.get_param("dataset").schema["enum"] == list(MOVIE_DATASETS)
     assert params.get_param("books_dataset").schema["enum"] == list(BOOK_DATASETS)
     assert params["tuning_trials"] == 0  # tuning is opt-in per run
+    assert params["exploration"] == 0.0  # the model's own order unless a run asks for exploration
+    exploration = params.get_param("exploration").schema
+    assert (exploration["minimum"], exploration["maximum"]) == (0, 1)
 
 
 def test_dagbag_is_not_empty_and_has_no_import_errors(dagbag):
