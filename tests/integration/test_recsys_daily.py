@@ -158,5 +158,5 @@ def test_summary_reports_every_stage_of_the_ds_asked_for(two_runs):
     assert f"live now (models/published.json): {second_run} of ds {DS} - this run" in out
     noise = (proc.stdout + proc.stderr).lower()
     assert "warning" not in noise and "openlineage" not in noise
-    assert "global_pop" in out and "cold start serves:" in out
+    assert "global_pop" in out and "known users served:" in out and "new users served:" in out
     assert out.count("\n  movie ") == 10 and out.count("\n  book ") == 5
