@@ -6,7 +6,6 @@ import logging
 from recsys.clean.spark_submit import run_spark_job
 from recsys.lake_io import read_clean_manifest
 from recsys.settings import PROJECT_ROOT, Settings
-from spark.cleaning import lake
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,52 @@
+"""Item-item models: EASE's closed form, item-kNN's neighbours, the recency decay and tuning on validation."""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from tests.training.toy_data import block_with_a_gap
+from training.item_item import EASE, ItemKNN
+
+
+def test_ease_weights_follow_the_closed_form_and_rank_a_users_block_first():
+    x = np.array([[1, 1, 0], [1, 0, 1], [0, 1, 1], [1, 1, 1]], dtype=np.float64)
+    p = np.linalg.inv(x.T @ x + 10 * np.eye(3))
+    expected = np.eye(3) - p / np.diag(p)
+    np.fill_diagonal(expected, 0)
+    assert np.allclose(EASE.weights(x.T @ x, 10.0), expected, atol=1e-6)
+
+    model = EASE().fit(block_with_a_gap())
+    assert model.l2 in EASE.L2_GRID
+    scores = model.score(np.arange(40))
+    assert scores.shape == (40, 20) and scores[0, 9] > scores[0, 10:].max()
+    assert not model.serves_new_users
+
+
+def test_item_knn_keeps_its_nearest_neighbours_and_ranks_a_users_block_first():
+    model = ItemKNN().fit(block_with_a_gap())
+    assert model.b.shape == (20, 20) and (np.diff(model.b.indptr) <= model.neighbours).all()
+    scores = model.score(np.arange(40))
+    assert scores[0, 9] > scores[0, 10:].max()
+
+
+def test_a_recency_decay_ranks_what_follows_the_newest_positive_first():
+    # items 0-1 are liked together, items 2-3 together; user 2 liked item 0 long ago and item 2 last
+    likes = sp.csr_matrix(np.array([[1, 1, 0, 0]] * 5 + [[0, 0, 1, 1]] * 5 + [[1, 0, 1, 0]], dtype=np.float32))
+    recency = likes.copy()
+    recency[10, 0], recency[10, 2] = 2.0, 1.0  # positions from the newest: item 2 is the newest
+    model = EASE().fit(likes, recency)
+    model.tau = None
+    unweighted = model.score(np.array([10]))[0]
+    assert np.isclose(unweighted[1], unweighted[3])  # without a decay both histories weigh the same
+    model.tau = 0.5
+    decayed = model.score(np.array([10]))[0]
+    assert decayed[3] > decayed[1]  # with it, item 3 (goes with the newest) comes first
+
+
+def test_tuning_chooses_settings_from_the_grids_on_validation_and_keeps_them_for_the_next_fit():
+    likes = block_with_a_gap()
+    model = EASE().fit(likes, likes)  # every positive equally new
+    test = sp.csr_matrix(([1.0], ([0], [9])), shape=likes.shape)
+    chosen = model.tune(np.array([0]), test, likes)
+    assert chosen["l2"] in EASE.L2_GRID and chosen["tau"] in EASE.TAU_GRID
+    assert model.fit(likes).l2 == chosen["l2"]

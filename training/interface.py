@@ -1,0 +1,52 @@
+"""The one interface every model of a run implements: fit on positives, score known users, score new
+users from their demographics when it can, and tune its settings on validation."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from training import evaluate
+
+
+class Candidate(ABC):
+    """A model of the run: ``fit`` on positives, then ``score`` rows of known users."""
+
+    name: str
+    serves_new_users: bool = False  # can rank items for someone known only by their demographics
+    baseline: bool = True           # a simple peer the published model must not fall below (the gate)
+
+    def fit(self, interactions: sp.spmatrix, recency: sp.spmatrix | None = None) -> "Candidate":
+        """Learn from a (users x items) matrix of positives; ``recency`` has the same entries, numbered from
+        each user's newest (1 = newest), for models that weigh a history by it. Returns self."""
+        self._fit(interactions, recency)
+        self.fitted_on = interactions
+        return self
+
+    def fit_once(self, interactions: sp.spmatrix, recency: sp.spmatrix | None = None) -> "Candidate":
+        """:meth:`fit`, unless already fitted on this very matrix (a blend shares its members with the run)."""
+        return self if getattr(self, "fitted_on", None) is interactions else self.fit(interactions, recency)
+
+    @abstractmethod
+    def _fit(self, interactions: sp.spmatrix, recency: sp.spmatrix | None) -> None:
+        """Learn from the positives (see :meth:`fit`)."""
+
+    @abstractmethod
+    def score(self, user_rows: np.ndarray) -> np.ndarray:
+        """Scores (len(user_rows) x items) of known users, by their rows of the fitted matrix."""
+
+    def score_new(self, demographics: pd.DataFrame) -> np.ndarray:
+        """Scores (len(demographics) x items) of people known only by their demographic columns."""
+        raise NotImplementedError(f"{self.name} needs a user's own history")
+
+    def tune(self, rows: np.ndarray, test: sp.csr_matrix, exclude: sp.csr_matrix) -> dict:
+        """Choose this model's settings by NDCG@10 on a validation set, right after fitting on its training
+        part: ``rows`` of the fitted matrix, their held-out positives and what to exclude from their
+        rankings. The settings stay for later fits. Returns them (none by default)."""
+        return {}
+
+def validation_ndcg(scores: np.ndarray, test: sp.csr_matrix, exclude: sp.csr_matrix) -> float:
+    """NDCG@10 of ``scores`` against held-out positives: what every choice on validation maximises."""
+    return evaluate.evaluate(scores, test, exclude, ks=(10,))["ndcg@10"]
