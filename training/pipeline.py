@@ -108,7 +108,6 @@ def evaluate_models(data: TrainingData, features: Features, params: ModelParams,
     return {"published_model": selection["model"], "selection": selection, "settings": validation.settings,
             "baselines": [n for n, m in models.items() if m.baseline],
             "protocols": {"A": warm.metrics, "B": cold.metrics, "B_partial": cold.partial.metrics},
-            "validation": validation.metrics,
             "paired_a": {name: protocols.paired_bootstrap(warm.per_user_ndcg[selection["model"]], ndcg)
                          for name, ndcg in warm.per_user_ndcg.items() if name != selection["model"]},
             "cold_start": choose_cold_start(cold.per_user_ndcg),
