@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -22,6 +23,8 @@ os.environ.update({
     "RECSYS_PG_PORT": os.environ.get("RECSYS_TEST_PG_PORT", "5599"),
     "RECSYS_UI_PORT": os.environ.get("RECSYS_TEST_UI_PORT", "8180"),
     "RECSYS_SAMPLE_SCALE": "0.1",
+    # the tests read sources from pytest's temporary folders and the shared real data
+    "RECSYS_SOURCE_ROOTS": f"{tempfile.gettempdir()},{ROOT.parent / 'shared' / 'data'},s3://,https://",
 })
 
 from recsys.local.env import airflow_env  # noqa: E402

@@ -18,13 +18,16 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+def _default_state_dir() -> Path:
+    return Path(_env("RECSYS_STATE_DIR", str(PROJECT_ROOT / ".state"))).resolve()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Platform settings, read from the environment once per process."""
 
     state_dir: Path = field(
-        default_factory=lambda: Path(_env("RECSYS_STATE_DIR", str(PROJECT_ROOT / ".state"))).resolve()
-    )
+        default_factory=lambda: _default_state_dir())
     # Object store (moto server locally, S3 in AWS).
     lake_bucket: str = field(default_factory=lambda: _env("RECSYS_LAKE_BUCKET", "recsys-lake"))
     aws_region: str = field(default_factory=lambda: _env("AWS_DEFAULT_REGION", "us-east-1"))
@@ -55,6 +58,11 @@ class Settings:
     cache_dir: Path = field(
         default_factory=lambda: Path(_env("RECSYS_CACHE_DIR", str(PROJECT_ROOT / ".state" / "cache"))).resolve()
     )
+    # Where a run's dataset_uri / books_uri may point (comma-separated): local folders, and URI prefixes
+    # such as s3://bucket/landing/ or https://files.example.org/. Anything else is refused.
+    source_roots: tuple[str, ...] = field(default_factory=lambda: tuple(
+        r.strip() for r in _env("RECSYS_SOURCE_ROOTS", f"{_default_state_dir() / 'sources'},s3://,https://")
+        .split(",") if r.strip()))
     # Where the clean job runs: "spark" (spark-submit in the worker) or "glue" (AWS Glue 5 job).
     clean_engine: str = field(default_factory=lambda: _env("RECSYS_CLEAN_ENGINE", "spark"))
     glue_job_name: str = field(default_factory=lambda: _env("RECSYS_GLUE_JOB_NAME", "recsys-clean-sources"))

@@ -8,6 +8,7 @@ every DAG parse.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from recsys import backends
@@ -29,11 +30,25 @@ def require_ds(ds: str | None) -> str:
     return ds
 
 
+@contextmanager
+def fail_for_good(*errors: type[Exception]):
+    """Turn ``errors`` (bad input, refused sources, broken accounting: a retry would fail the same way) into
+    AirflowFailException, which fails the task without its retries; anything else keeps its retries."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    try:
+        yield
+    except errors as exc:
+        raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
+
+
 def ingest_raw(settings: Settings, ds: str, datasets: dict[str, str]) -> dict:
     """Copy each dataset's files into the raw zone; ``datasets`` maps a dataset name to its URI ("" = default)."""
+    from recsys.ingest.fetch import SourceError
     from recsys.ingest.raw import ingest_datasets
 
-    return ingest_datasets(settings, backends.lake_hook(settings), datasets, ds)
+    with fail_for_good(SourceError):
+        return ingest_datasets(settings, backends.lake_hook(settings), datasets, ds)
 
 
 def clean(settings: Settings, ds: str, movies_dataset: str, books_dataset: str,

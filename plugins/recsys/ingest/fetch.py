@@ -28,7 +28,33 @@ _CHUNK = 1 << 20
 
 
 class SourceError(ValueError):
-    """A dataset cannot be found, downloaded or verified."""
+    """A dataset cannot be found, downloaded or verified; retrying will not help."""
+
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def inside(root: Path, relative: str, what: str) -> Path:
+    """``root / relative``, refused with a :class:`SourceError` unless it resolves to a path inside ``root``."""
+    root = root.resolve()
+    path = (root / relative).resolve()
+    if path == root or not path.is_relative_to(root):
+        raise SourceError(f"{what}: {relative!r} leads outside {root}; refused")
+    return path
+
+
+def check_allowed(uri: str, roots: tuple[str, ...]) -> None:
+    """Refuse ``uri`` unless it lies under one of the configured source roots (``RECSYS_SOURCE_ROOTS``):
+    local folders (compared after resolving links and ``..``) or URI prefixes such as ``s3://bucket/landing/``."""
+    parsed = urlparse(uri)
+    if parsed.scheme in ("", "file"):
+        path = Path(unquote(parsed.path) if parsed.scheme else uri).expanduser().resolve()
+        allowed = any(path.is_relative_to(Path(r).expanduser().resolve()) for r in roots if "://" not in r)
+    else:
+        allowed = any(uri.startswith(r) for r in roots if "://" in r)
+    if not allowed:
+        raise SourceError(f"{uri} is outside the allowed source roots {list(roots)}; an operator adds roots "
+                          f"with RECSYS_SOURCE_ROOTS")
 
 
 @dataclass(frozen=True)
@@ -115,7 +141,8 @@ def extract(archive: Path, dest: Path, root: str = "") -> Path:
                 name = member.filename
                 if member.is_dir() or not name.startswith(root) or "/" in name[len(root):]:
                     continue
-                with zf.open(member) as src, open(dest / name[len(root):], "wb") as out:
+                target = inside(dest, name[len(root):], f"{archive.name} member {name!r}")
+                with zf.open(member) as src, open(target, "wb") as out:
                     shutil.copyfileobj(src, out, _CHUNK)
     except zipfile.BadZipFile as exc:
         raise SourceError(f"{archive.name} is not a zip archive: {exc}") from exc
@@ -152,24 +179,43 @@ def fetch_uri(spec: DatasetSpec, uri: str, cache: Path, s3_hook=None) -> Fetched
                            {"path": str(path), **got})
         raise SourceError(f"{spec.name}: {uri} is neither a folder nor a zip archive")
     if parsed.scheme == "s3":
-        if s3_hook is None:
-            raise SourceError(f"{spec.name}: {uri} needs an S3 connection")
-        bucket, prefix = parsed.netloc, parsed.path.lstrip("/").rstrip("/") + "/"
-        keys = [k for k in s3_hook.list_keys(bucket_name=bucket, prefix=prefix) or [] if "/" not in k[len(prefix):]]
-        if not keys:
-            raise SourceError(f"{spec.name}: nothing under {uri}")
-        folder = cache / spec.name / "s3" / bucket / prefix
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        for key in keys:
-            s3_hook.get_key(key, bucket_name=bucket).download_file(str(folder / key[len(prefix):]))
-        return Fetched(folder, {"uri": uri})
+        return _fetch_s3(spec, uri, cache, s3_hook)
     if parsed.scheme in ("http", "https"):
         archive = cache / spec.name / "url" / hashlib.sha256(uri.encode()).hexdigest()[:16] / "archive.zip"
         archive.unlink(missing_ok=True)  # a user URL has no pinned checksum: always fetch it fresh
         got = download(uri, archive)
         return Fetched(extract(archive, archive.parent / "files", spec.archive_root), {"url": uri, **got})
     raise SourceError(f"{spec.name}: unsupported URI scheme {parsed.scheme!r} in {uri}")
+
+
+def _fetch_s3(spec: DatasetSpec, uri: str, cache: Path, s3_hook) -> Fetched:
+    """The objects directly under an ``s3://bucket/prefix/`` URI, copied into the cache."""
+    from botocore.exceptions import ClientError
+
+    if s3_hook is None:
+        raise SourceError(f"{spec.name}: {uri} needs an S3 connection")
+    parsed = urlparse(uri)
+    bucket, segments = parsed.netloc, [s for s in parsed.path.split("/") if s]
+    if not _BUCKET.match(bucket) or any(s in (".", "..") for s in segments):
+        raise SourceError(f"{spec.name}: {uri} is not a plain s3://bucket/prefix/ URI (no '.' or '..' parts)")
+    prefix = "".join(s + "/" for s in segments)
+    folder = inside(cache, f"{spec.name}/s3/{bucket}/{prefix}", f"{spec.name}: {uri}")
+    try:
+        keys = [k for k in s3_hook.list_keys(bucket_name=bucket, prefix=prefix) or []
+                if "/" not in k[len(prefix):]]
+        if not keys:
+            raise SourceError(f"{spec.name}: nothing under {uri}")
+        targets = {key: inside(folder, key[len(prefix):], f"{uri} object {key!r}") for key in keys}
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for key, target in targets.items():
+            s3_hook.get_key(key, bucket_name=bucket).download_file(str(target))
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in ("NoSuchBucket", "AccessDenied", "NoSuchKey", "403", "404"):
+            raise SourceError(f"{spec.name}: cannot read {uri}: {code} ({exc})") from exc
+        raise
+    return Fetched(folder, {"uri": uri})
 
 
 def dataset_files(spec: DatasetSpec, folder: Path) -> list[Path]:
@@ -186,6 +232,7 @@ def dataset_files(spec: DatasetSpec, folder: Path) -> list[Path]:
 def fetch(settings: Settings, spec: DatasetSpec, uri: str = "", s3_hook=None) -> Fetched:
     """Local files of ``spec``: the given ``uri``, the bundled sample, or the official download."""
     if uri:
+        check_allowed(uri, settings.source_roots)
         return fetch_uri(spec, uri, settings.cache_dir, s3_hook)
     if spec.sample_folder:
         sample = settings.sample_dir

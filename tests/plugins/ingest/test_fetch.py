@@ -93,3 +93,28 @@ def test_missing_files_are_named(tmp_path):
     (tmp_path / "movie_titles.csv").write_text("1,2003,Dinosaur Planet\n")
     with pytest.raises(sources.SourceError, match=r"netflix: .* lacks combined_data_\*\.txt"):
         sources.dataset_files(get_dataset("netflix"), tmp_path)
+
+
+def test_a_zip_member_leading_out_of_the_folder_is_refused(tmp_path):
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("ml-100k/u.data", "1\t1\t5\t874965758\n")
+        zf.writestr("ml-100k/..", "escape\n")
+    with pytest.raises(sources.SourceError, match=r"evil\.zip member 'ml-100k/\.\.': '\.\.' leads outside"):
+        sources.fetch_uri(get_dataset("ml-100k"), str(archive), tmp_path / "cache")
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p != archive]
+    assert not any(p.read_bytes() == b"escape\n" for p in written)
+
+
+def test_only_uris_under_the_allowed_roots_are_read(tmp_path):
+    allowed, elsewhere = tmp_path / "sources", tmp_path / "elsewhere"
+    for folder in (allowed / "ml", elsewhere):
+        folder.mkdir(parents=True)
+    roots = (str(allowed), "s3://landing-bucket/ml/")
+    sources.check_allowed(str(allowed / "ml"), roots)
+    sources.check_allowed(f"file://{allowed / 'ml'}", roots)
+    sources.check_allowed("s3://landing-bucket/ml/2026/", roots)
+    for uri in (str(elsewhere), f"{allowed}/../elsewhere", "/etc", "s3://other-bucket/ml/",
+                "https://example.org/ml.zip"):
+        with pytest.raises(sources.SourceError, match="outside the allowed source roots"):
+            sources.check_allowed(uri, roots)

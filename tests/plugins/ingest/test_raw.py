@@ -1,6 +1,7 @@
 """Ingest copies files byte for byte with a manifest, from a path or s3://, and a rerun changes nothing."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 
@@ -50,3 +51,27 @@ def test_s3_uri_source_and_stale_files_removed(stack_settings, sample_dir):
     assert set(manifest["files"]) == {"users.dat", "movies.dat", "ratings.dat"}
     keys = set(hook.list_keys(bucket_name=bucket, prefix=lake.raw_prefix("ml-1m", ds)))
     assert keys == {lake.raw_prefix("ml-1m", ds) + f for f in (*manifest["files"], lake.RAW_MANIFEST)}
+
+
+def test_an_s3_uri_that_climbs_out_of_the_cache_is_refused_and_nothing_local_is_touched(stack_settings, tmp_path):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    bucket = stack_settings.lake_bucket
+    lake_hook(stack_settings)  # creates the bucket
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("precious")
+    settings = dataclasses.replace(stack_settings, cache_dir=tmp_path / "cache")
+    climbing = f"s3://{bucket}/../../../victim"
+    for _ in range(2):  # the retry must not do what the first try did not
+        with pytest.raises(AirflowFailException, match=r"not a plain s3://bucket/prefix/ URI"):
+            stages.ingest_raw(settings, "2026-01-04", {"ml-1m": climbing})
+    assert (victim / "keep.txt").read_text() == "precious" and len(list(victim.iterdir())) == 1
+
+
+def test_a_missing_bucket_is_a_clear_error_naming_the_uri(stack_settings):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    uri = "s3://recsys-no-such-bucket-4711/ml/"
+    with pytest.raises(AirflowFailException, match=r"cannot read s3://recsys-no-such-bucket-4711/ml/: NoSuchBucket"):
+        stages.ingest_raw(stack_settings, "2026-01-04", {"ml-1m": uri})
