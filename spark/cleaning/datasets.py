@@ -47,6 +47,7 @@ class DatasetSpec:
     has_demographics: bool = False
     rating_scale: RatingScale = RatingScale(1, 5, 1)
     encoding: str = "UTF-8"
+    first_day: str = "1995-01-01"  # ratings dated earlier are implausible for this source (quarantined)
     sample_folder: str | None = None  # the bundled generator's folder for this dataset, if it is the sample
 
 
@@ -83,7 +84,7 @@ DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in (
     DatasetSpec(
         "netflix", MOVIES, "netflix", ("movie_titles.csv", "combined_data_*.txt"),
         "Netflix Prize (Kaggle layout): 'movie_id:' blocks of 'user,rating,date'; no public download, "
-        "give a path or URI", encoding="ISO-8859-1"),
+        "give a path or URI", encoding="ISO-8859-1", first_day="1998-10-01"),
     DatasetSpec(
         "sample-goodbooks", BOOKS, "goodbooks", ("books.csv", "tags.csv", "book_tags.csv"),
         "bundled synthetic sample in the goodbooks-10k format", sample_folder="goodbooks"),

@@ -30,9 +30,18 @@ def split_valid(df: DataFrame, rules: list[Rule]) -> tuple[DataFrame, DataFrame]
     return valid, rejected
 
 
+# Ids are plain positive integers that fit a 32-bit column: no sign, exponent, letters or separators.
+MAX_ID = 2**31 - 1
+
+
 def numeric_id(c: Column) -> Column:
-    """An id with quotes, spaces and stray letters stripped (``"u42"`` -> ``42``), as a string."""
-    return F.regexp_replace(c, r"[\s\"'A-Za-z]", "")
+    """An id with surrounding quotes and whitespace stripped (``" 42"`` -> ``42``), nothing else changed."""
+    return F.regexp_replace(c, r"[\s\"']", "")
+
+
+def not_positive_id(c: Column) -> Column:
+    """True unless ``c`` is a plain positive integer of at most ``MAX_ID`` (``1e3``, ``-4``, ``u42``, ``0`` fail)."""
+    return ~c.rlike(r"^[0-9]{1,10}$") | (c.cast("long") < 1) | (c.cast("long") > MAX_ID)
 
 
 def not_int(c: Column) -> Column:

@@ -12,7 +12,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from spark.cleaning.datasets import RatingScale
-from spark.cleaning.rules import not_int, not_number, numeric_id, split_valid, zip_region
+from spark.cleaning.rules import not_int, not_number, not_positive_id, numeric_id, split_valid, zip_region
 from spark.cleaning.vocabulary import (AGE_BUCKETS, BOOK_GENRE_ALIASES, BOOK_GENRES, MAX_BOOK_GENRES,
                                        MOVIE_GENRE_ALIASES, MOVIE_GENRES, NO_GENRE, PLAUSIBLE_AGE)
 
@@ -26,6 +26,14 @@ def _format_rule() -> tuple[Column, Column]:
 def quarantine_rows(rejected: DataFrame) -> DataFrame:
     """The quarantine shape: where the row came from and why it was rejected."""
     return rejected.select(*PROVENANCE, "reason")
+
+
+def _keep_latest_line(df: DataFrame, keys: list[str]) -> tuple[DataFrame, int]:
+    """One row per key: the last line of the last file (a later line corrects an earlier one); returns the
+    kept rows and how many earlier copies were dropped (counted as deduplicated)."""
+    latest = Window.partitionBy(*keys).orderBy(F.col("source_file").desc(), F.col("line_number").desc())
+    ranked = df.withColumn("_rank", F.row_number().over(latest)).cache()
+    return ranked.where("_rank = 1").drop("_rank"), ranked.where("_rank > 1").count()
 
 
 def _split_duplicate_keys(df: DataFrame, keys: list[str]) -> tuple[DataFrame, DataFrame]:
@@ -44,17 +52,19 @@ def age_bucket(age: Column) -> Column:
     return F.when(age.isNotNull(), bucket)
 
 
-def clean_users(parsed: DataFrame) -> tuple[DataFrame, DataFrame]:
-    """-> users(user_id, gender, age, age_bucket, occupation, zip_code, zip_region).
+def clean_users(parsed: DataFrame) -> tuple[DataFrame, DataFrame, int]:
+    """-> users(user_id, gender, age, age_bucket, occupation, zip_code, zip_region), the quarantine and the
+    deduplicated count.
 
     ``age`` is the exact age where the source has one (ML-100K) and null where it
-    only has a bucket (ML-1M); ``age_bucket`` is always set.
+    only has a bucket (ML-1M); ``age_bucket`` is always set. A user listed twice keeps
+    the later line (like a re-rating), so one stale line never costs the user their ratings.
     """
     uid, gender, age = numeric_id(F.col("user_id")), F.upper(F.col("gender")), F.col("age")
     low, high = PLAUSIBLE_AGE
     valid, rejected = split_valid(parsed, [
         _format_rule(),
-        ("user_id is not an integer", not_int(uid)),
+        ("user_id is not a positive integer", not_positive_id(uid)),
         ("gender is not M or F", ~gender.isin("M", "F")),
         ("age is not an integer", age.isNotNull() & not_int(age)),
         (f"age outside {low}-{high}", age.isNotNull() & ~age.cast("int").between(low, high)),
@@ -66,8 +76,8 @@ def clean_users(parsed: DataFrame) -> tuple[DataFrame, DataFrame]:
         *PROVENANCE, uid.cast("int").alias("user_id"), gender.alias("gender"), age.cast("int").alias("age"),
         F.coalesce(F.col("age_bucket"), age_bucket(age.cast("int"))).alias("age_bucket"), "occupation",
         "zip_code", zip_region(F.col("zip_code")).alias("zip_region"))
-    users, dupes = _split_duplicate_keys(typed, ["user_id"])
-    return users.drop(*PROVENANCE), quarantine_rows(rejected).unionByName(dupes)
+    users, deduplicated = _keep_latest_line(typed, ["user_id"])
+    return users.drop(*PROVENANCE), quarantine_rows(rejected), deduplicated
 
 
 def users_without_demographics(ratings: DataFrame) -> DataFrame:
@@ -98,7 +108,7 @@ def clean_movies(parsed: DataFrame) -> tuple[DataFrame, DataFrame, DataFrame]:
     named = F.filter(F.col("genres"), lambda g: ~F.lower(F.trim(g)).isin(*NO_GENRE))
     valid, rejected = split_valid(parsed.withColumn("_genres", named), [
         _format_rule(),
-        ("movie_id is not an integer", not_int(mid)),
+        ("movie_id is not a positive integer", not_positive_id(mid)),
         ("title is empty", F.coalesce(title_year, F.lit("")) == ""),
         ("unknown genre", ~F.forall("_genres", lambda g: _movie_genre(g).isNotNull())),
     ])
@@ -119,21 +129,23 @@ def _off_scale(rating: Column, scale: RatingScale) -> Column:
 
 
 def clean_ratings(parsed: DataFrame, users: DataFrame | None, movies: DataFrame, not_after_unix: int,
-                  scale: RatingScale) -> tuple[DataFrame, DataFrame, int]:
+                  scale: RatingScale, not_before_unix: int = 0) -> tuple[DataFrame, DataFrame, int]:
     """-> ratings(user_id, movie_id, rating, rated_at), the quarantine and the deduplicated count.
 
     Ratings of unknown movies, and of unknown users when the source has a users
-    file (``users`` not None), are quarantined. Re-ratings of a movie by the same
+    file (``users`` not None), are quarantined, as are timestamps before ``not_before_unix`` (the
+    dataset's own first day) or after ``not_after_unix`` (the end of the ds). Re-ratings of a movie by the same
     user keep the latest (ties: the later line); the others are counted, not kept.
     """
     uid, mid, rating = numeric_id(F.col("user_id")), numeric_id(F.col("movie_id")), F.trim(F.col("rating"))
     valid, rejected = split_valid(parsed, [
         _format_rule(),
-        ("user_id is not an integer", not_int(uid)),
-        ("movie_id is not an integer", not_int(mid)),
+        ("user_id is not a positive integer", not_positive_id(uid)),
+        ("movie_id is not a positive integer", not_positive_id(mid)),
         ("rating is not a number", not_number(rating)),
         (f"rating outside {scale.describe()}", _off_scale(rating.cast("double"), scale)),
         ("timestamp is not valid", F.col("ts").isNull()),
+        ("timestamp before the dataset's first day", F.col("ts") < F.lit(not_before_unix)),
         ("timestamp in the future", F.col("ts") > F.lit(not_after_unix)),
     ])
     typed = valid.select(*PROVENANCE, uid.cast("int").alias("user_id"), mid.cast("int").alias("movie_id"),
@@ -168,9 +180,9 @@ def clean_books(parsed: DataFrame) -> tuple[DataFrame, DataFrame]:
     year = F.col("publication_year")
     valid, rejected = split_valid(parsed, [
         _format_rule(),
-        ("book_id is not an integer", not_int(bid)),
-        ("goodreads_book_id is not an integer",
-         F.col("goodreads_book_id").isNotNull() & not_int(F.col("goodreads_book_id"))),
+        ("book_id is not a positive integer", not_positive_id(bid)),
+        ("goodreads_book_id is not a positive integer",
+         F.col("goodreads_book_id").isNotNull() & not_positive_id(F.col("goodreads_book_id"))),
         ("title is empty", F.coalesce(F.trim("title"), F.lit("")) == ""),
         ("average_rating is not a number 0-5",
          avg.isNotNull() & (not_number(avg) | ~avg.cast("double").between(0, 5))),
@@ -201,7 +213,7 @@ def clean_book_tags(parsed: DataFrame) -> tuple[DataFrame, DataFrame]:
     """book_tags.csv -> book_tags(goodreads_book_id, tag_id, count)."""
     valid, rejected = split_valid(parsed, [
         _format_rule(),
-        ("goodreads_book_id is not an integer", not_int(F.col("goodreads_book_id"))),
+        ("goodreads_book_id is not a positive integer", not_positive_id(F.col("goodreads_book_id"))),
         ("tag_id is not an integer", not_int(F.col("tag_id"))),
         ("count is not a non-negative integer", not_int(F.col("count")) | (F.col("count").cast("int") < 0)),
     ])

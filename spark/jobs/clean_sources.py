@@ -124,10 +124,10 @@ class CleaningRun:
         users = None
         if "users" in parsers:
             parsed = parse("users")
-            users, quarantine = tables.clean_users(parsed)
+            users, quarantine, deduplicated = tables.clean_users(parsed)
             users = users.cache()
             self.write(users, "users")
-            self.account("users", parsed, users, quarantine)
+            self.account("users", parsed, users, quarantine, deduplicated)
 
         parsed = parse("movies")
         movies, movie_genres, quarantine = tables.clean_movies(parsed)
@@ -139,7 +139,9 @@ class CleaningRun:
         not_after = int((dt.datetime.fromisoformat(self.ds) + dt.timedelta(days=1))
                         .replace(tzinfo=dt.timezone.utc).timestamp())
         parsed = parse("ratings")
-        ratings, quarantine, deduplicated = tables.clean_ratings(parsed, users, movies, not_after, spec.rating_scale)
+        not_before = int(dt.datetime.fromisoformat(spec.first_day).replace(tzinfo=dt.timezone.utc).timestamp())
+        ratings, quarantine, deduplicated = tables.clean_ratings(parsed, users, movies, not_after, spec.rating_scale,
+                                                                 not_before)
         ratings = ratings.cache()
         self.write(ratings, "ratings")
         self.account("ratings", parsed, ratings, quarantine, deduplicated)

@@ -27,7 +27,7 @@ def test_ml100k_items_turn_genre_flags_into_names(lines):
 
 def test_ml100k_ratings_are_tab_separated(lines):
     movies, _, _ = tables.clean_movies(formats.ml1m_movies(lines("242::A (1990)::Drama")))
-    users, _ = tables.clean_users(formats.ml100k_users(lines("196|49|M|writer|55105")))
+    users, _, _ = tables.clean_users(formats.ml100k_users(lines("196|49|M|writer|55105")))
     raw = lines("196\t242\t3\t881250949", "196,242,3,881250949")
     ratings, quarantine, _ = tables.clean_ratings(formats.ml100k_ratings(raw), users, movies, NOT_AFTER,
                                                   RatingScale(1, 5, 1))

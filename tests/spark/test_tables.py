@@ -11,30 +11,51 @@ from spark.cleaning.datasets import RatingScale
 from tests.spark.conftest import reasons
 
 NOT_AFTER = int(dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc).timestamp())
+NOT_BEFORE = int(dt.datetime(1995, 1, 1, tzinfo=dt.timezone.utc).timestamp())
 STARS = RatingScale(1, 5, 1)
 
 
 def test_ml1m_users_are_typed_and_bad_rows_quarantined_with_reasons(lines):
     raw = lines("1::F::1::10::48067", "2::M::56::16::70072-1234", '"3"::M::25::15::T8H1N',
                 "4::X::25::15::55455", "5::M::30::15::55455", "6::M::25::99::55455", "x::M::25::1::1",
-                "7::M::25", "8::F::18::3::10001", "8::F::18::3::10001")
-    clean, quarantine = tables.clean_users(formats.ml1m_users(raw))
+                "7::M::25", "8::F::18::3::10001", "8::M::35::7::10001")
+    clean, quarantine, deduplicated = tables.clean_users(formats.ml1m_users(raw))
     rows = {r["user_id"]: r.asDict() for r in clean.collect()}
     assert rows[1] == {"user_id": 1, "gender": "F", "age": None, "age_bucket": "Under 18",
                        "occupation": "K-12 student", "zip_code": "48067", "zip_region": "4"}
     assert rows[2]["zip_region"] == "7" and rows[3]["zip_region"] == "other", "quotes stripped from the id"
     assert reasons(quarantine) == sorted([
         "gender is not M or F", "age is not a MovieLens age code", "occupation is not a code 0-20",
-        "user_id is not an integer", "wrong number of fields: expected 5 '::'-separated, found 3",
-        "duplicate user_id", "duplicate user_id"])
-    assert {r["line_number"] for r in quarantine.collect()} == {4, 5, 6, 7, 8, 9, 10}
-    assert raw.count() == clean.count() + quarantine.count()
+        "user_id is not a positive integer", "wrong number of fields: expected 5 '::'-separated, found 3"])
+    assert {r["line_number"] for r in quarantine.collect()} == {4, 5, 6, 7, 8}
+    assert rows[8]["gender"] == "M" and rows[8]["age_bucket"] == "35-44", "a user listed twice keeps the later line"
+    assert deduplicated == 1
+    assert raw.count() == clean.count() + quarantine.count() + deduplicated
+
+
+@pytest.mark.parametrize("written", ["1e2", "-4", "0", "u42", "4.0", "99999999999", "+7"])
+def test_ids_are_plain_positive_integers_never_coerced_into_another_id(lines, written):
+    users, quarantine, _ = tables.clean_users(formats.ml1m_users(lines(f"{written}::F::1::10::48067",
+                                                                         "100::M::25::1::10001")))
+    assert [r["user_id"] for r in users.collect()] == [100], f"{written!r} must not become a user"
+    assert reasons(quarantine) == ["user_id is not a positive integer"]
+
+
+def test_a_user_listed_twice_keeps_the_later_line_and_all_their_ratings(lines):
+    users, quarantine, deduplicated = tables.clean_users(formats.ml1m_users(
+        lines("1::F::1::10::48067", "1::F::18::10::48067")))
+    movies, _, _ = tables.clean_movies(formats.ml1m_movies(lines("10::A (1990)::Drama")))
+    ratings, rejected, _ = tables.clean_ratings(formats.ml1m_ratings(lines("1::10::5::978300760")), users, movies,
+                                                NOT_AFTER, STARS)
+    assert [(r["user_id"], r["age_bucket"]) for r in users.collect()] == [(1, "18-24")]
+    assert quarantine.count() == 0 and deduplicated == 1
+    assert ratings.count() == 1 and rejected.count() == 0
 
 
 def test_ml100k_users_keep_exact_age_and_bucket_it(lines):
     raw = lines("1|24|M|technician|85711", "2|53|F|other|94043", "3|17|M|student|V3N4P", "4|3|M|student|1",
                 "5|30|M|astronaut|55455")
-    clean, quarantine = tables.clean_users(formats.ml100k_users(raw))
+    clean, quarantine, _ = tables.clean_users(formats.ml100k_users(raw))
     rows = {r["user_id"]: (r["age"], r["age_bucket"], r["occupation"], r["zip_region"]) for r in clean.collect()}
     assert rows == {1: (24, "18-24", "technician", "8"), 2: (53, "50-55", "other", "9"),
                     3: (17, "Under 18", "student", "other")}
@@ -55,20 +76,25 @@ def test_movies_split_title_and_year_and_normalise_genres(lines):
 
 
 def test_ratings_range_future_unknown_and_duplicates_balance(lines):
-    users, _ = tables.clean_users(formats.ml1m_users(lines("1::F::1::10::48067", "2::M::25::1::10001")))
+    users, _, _ = tables.clean_users(formats.ml1m_users(lines("1::F::1::10::48067", "2::M::25::1::10001")))
     movies, _, _ = tables.clean_movies(formats.ml1m_movies(lines("10::A (1990)::Drama", "11::B (1991)::Comedy")))
     raw = lines("1::10::5::978300760", "1::10::3::978300900",   # re-rating: the later (3) wins
                 "1::11::4::978300760", "2::10::0::978300760",   # out of range
                 f"2::11::4::{NOT_AFTER + 10}",                   # in the future
+                "2::11::4::0", "2::11::4::788918399",           # 1970 and 1994-12-31: before the dataset
+                "1e0::10::4::978300760", "-2::11::4::978300760",  # not plain positive ids
                 "3::10::4::978300760", "2::99::4::978300760",   # unknown user, unknown movie
                 "2::10::4", "2::ten::4::978300760")             # malformed
-    clean, quarantine, dedup = tables.clean_ratings(formats.ml1m_ratings(raw), users, movies, NOT_AFTER, STARS)
+    clean, quarantine, dedup = tables.clean_ratings(formats.ml1m_ratings(raw), users, movies, NOT_AFTER, STARS,
+                                                    NOT_BEFORE)
     got = {(r["user_id"], r["movie_id"]): r["rating"] for r in clean.collect()}
     assert got == {(1, 10): 3.0, (1, 11): 4.0}
     assert dedup == 1
     assert reasons(quarantine) == sorted([
         "rating outside 1-5 in steps of 1", "timestamp in the future", "unknown user_id", "unknown movie_id",
-        "wrong number of fields: expected 4 '::'-separated, found 3", "movie_id is not an integer"])
+        "wrong number of fields: expected 4 '::'-separated, found 3", "movie_id is not a positive integer",
+        "timestamp before the dataset's first day", "timestamp before the dataset's first day",
+        "user_id is not a positive integer", "user_id is not a positive integer"])
     TableCounts(rows_in=raw.count(), rows_clean=clean.count(), rows_quarantined=quarantine.count(),
                 rows_deduplicated=dedup).check("ratings")
 
@@ -97,7 +123,7 @@ def test_book_genres_fold_aliases_drop_noise_and_rank(lines):
     assert [(g["book_id"], g["genre"], g["genre_rank"]) for g in genres] == [(1, "classics", 1), (1, "science-fiction", 2)]
     book = clean_books.collect()[0]
     assert (book["title"], book["publication_year"]) == ("Dune, Part One", 1965)
-    assert reasons(books_q) == ["book_id is not an integer"]
+    assert reasons(books_q) == ["book_id is not a positive integer"]
     assert reasons(book_tags_q) == ["count is not a non-negative integer"]
 
 
