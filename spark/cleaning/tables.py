@@ -17,15 +17,31 @@ from spark.cleaning.vocabulary import (AGE_BUCKETS, BOOK_GENRE_ALIASES, BOOK_GEN
                                        MOVIE_GENRE_ALIASES, MOVIE_GENRES, NO_GENRE, PLAUSIBLE_AGE)
 
 PROVENANCE = ("source_file", "line_number", "raw_line")
+# The most of a quarantined line the lake's quarantine (and so the warehouse) keeps: varchar(65535) counts
+# bytes, up to 4 per character. The whole line stays in the raw zone at its file and line number.
+MAX_QUARANTINE_LINE = 4096
+_CONTROL_CODES = [c for c in range(32) if c not in (9, 10, 13)]
 
 
 def _format_rule() -> tuple[Column, Column]:
     return F.col("_format_error"), F.col("_format_error").isNotNull()
 
 
+def storable_line(line: Column) -> Column:
+    """A raw line as any warehouse can store it: control characters written as ``\\xNN`` (PostgreSQL and
+    Redshift reject NUL in text), and cut at ``MAX_QUARANTINE_LINE`` characters with a marker saying so."""
+    for code in _CONTROL_CODES:
+        line = F.regexp_replace(line, f"\\x{{{code:02x}}}", f"\\\\x{code:02x}")
+    return F.when(F.length(line) > MAX_QUARANTINE_LINE, F.concat(
+        F.substring(line, 1, MAX_QUARANTINE_LINE), F.lit(" ... [truncated: "), F.length(line).cast("string"),
+        F.lit(" characters in all; the whole line is in the raw file]"))).otherwise(line)
+
+
 def quarantine_rows(rejected: DataFrame) -> DataFrame:
-    """The quarantine shape: where the row came from and why it was rejected."""
-    return rejected.select(*PROVENANCE, "reason")
+    """The quarantine shape: where the row came from, the line as the warehouse can store it, and why it was
+    rejected."""
+    return rejected.select("source_file", "line_number", storable_line(F.col("raw_line")).alias("raw_line"),
+                           "reason")
 
 
 def _keep_latest_line(df: DataFrame, keys: list[str]) -> tuple[DataFrame, int]:

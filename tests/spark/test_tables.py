@@ -137,3 +137,15 @@ def test_too_much_quarantine_fails_naming_table_counts_and_reasons():
     with pytest.raises(QuarantineError, match=r"users: 10 of 100 rows quarantined .*gender is not M or F"):
         check_counts(counts, max_quarantine_fraction=0.05)
     check_counts(counts, max_quarantine_fraction=0.1)
+
+
+def test_quarantined_lines_are_stored_so_any_warehouse_accepts_them(lines):
+    """NUL cannot be stored in PostgreSQL or Redshift text, nor 70,000 characters in varchar(65535)."""
+    long_id = "9" * 70_000
+    raw = lines("1::10::5::978300760\x00", f"{long_id}::10::4::978300760", "2::10::4::978300760")
+    movies, _, _ = tables.clean_movies(formats.ml1m_movies(lines("10::A (1990)::Drama")))
+    clean, quarantine, _ = tables.clean_ratings(formats.ml1m_ratings(raw), None, movies, NOT_AFTER, STARS)
+    stored = {r["line_number"]: r["raw_line"] for r in quarantine.collect()}
+    assert stored[1] == "1::10::5::978300760\\x00"
+    assert stored[2].startswith("9" * tables.MAX_QUARANTINE_LINE + " ... [truncated: 70018 characters in all")
+    assert len(stored[2]) < 5000 and clean.count() == 1

@@ -126,7 +126,9 @@ def generate_movielens(out_dir: Path, size: SampleSize, rng: np.random.Generator
         f.write(f"4::{n_m + 500}::3::978300760\n")  # unknown movie
         f.write(f"{n_u + 500}::1::3::978300760\n")  # unknown user
         f.write("5::3::4\n")                        # malformed: missing timestamp
-        n_ratings += 6
+        f.write("6::1::4::978300760\x00\n")          # a NUL byte (the warehouse cannot store it as is)
+        f.write("7" * 70_000 + "::1::4::978300760\n")  # longer than a varchar(65535)
+        n_ratings += 8
     return {"users.dat": n_u, "movies.dat": n_m, "ratings.dat": n_ratings}
 
 

@@ -28,6 +28,10 @@ class Loader(Protocol):
     hook: object      # the warehouse's DB-API hook
     redshift: bool    # column types for Redshift
 
+    def replace_partitions(self, partitions: dict[str, list[PartitionSource]], ds: str) -> dict[str, int]:
+        """Replace the ``ds`` rows of each ``raw.<name>`` with the rows of its sources in one transaction;
+        return rows loaded per table."""
+
     def replace_partition(self, name: str, sources: list[PartitionSource], ds: str) -> int:
         """Replace the ``ds`` rows of ``raw.<name>`` with the rows of ``sources``; return rows loaded."""
 
@@ -39,17 +43,14 @@ def ensure_table(loader: Loader, name: str, schema: pa.Schema) -> None:
 
 
 def load_ds(loader: Loader, s3, bucket: str, ds: str) -> dict[str, int]:
-    """Load every clean table and the quarantine of ``ds``; return rows per warehouse table."""
+    """Load every clean table and the quarantine of ``ds`` in one transaction (readers see the whole new
+    day or the old one, never a mix); return rows per warehouse table."""
+    accounted = read_clean_manifest(s3, bucket, ds)["tables"]  # present only when the clean job succeeded
     ensure_table(loader, PUBLISHED_TABLE, PUBLISHED_SCHEMA)
-    loaded = {}
-    for i, name in enumerate(lake.CLEAN_TABLES, 1):
-        loaded[name] = loader.replace_partition(name, [PartitionSource(lake.clean_prefix(name, ds))], ds)
-        log.info("[%d/%d] raw.%s ds=%s: %d rows", i, len(lake.CLEAN_TABLES), name, ds, loaded[name])
-    accounted = read_clean_manifest(s3, bucket, ds)["tables"]
-    quarantine = [PartitionSource(lake.quarantine_prefix(t, ds), {"source_table": t}) for t in accounted]
-    loaded["quarantine"] = loader.replace_partition("quarantine", quarantine, ds)
-    log.info("raw.quarantine ds=%s: %d rows", ds, loaded["quarantine"])
-    return loaded
+    partitions = {name: [PartitionSource(lake.clean_prefix(name, ds))] for name in lake.CLEAN_TABLES}
+    partitions["quarantine"] = [PartitionSource(lake.quarantine_prefix(t, ds), {"source_table": t})
+                                for t in accounted]
+    return loader.replace_partitions(partitions, ds)
 
 
 def published_rows(records: list[dict], run_id: str) -> pa.Table:

@@ -83,7 +83,8 @@ def partition_statements(name: str, sources: list[StagedSource], ds: str, iam_ro
 
 
 class RedshiftCopyLoader:
-    """Replace ds partitions of ``raw.*`` in Redshift with COPY from S3, one transaction per table."""
+    """Replace ds partitions of ``raw.*`` in Redshift with COPY from S3; the tables of one call in one
+    transaction."""
 
     redshift = True
 
@@ -103,29 +104,45 @@ class RedshiftCopyLoader:
         return StagedSource(parquet_columns(schema, redshift=True), lake.uri(f"s3://{self.bucket}", key),
                             source.constants, sum(meta.num_rows for _, meta in parts.values()))
 
-    def replace_partition(self, name: str, sources: list[PartitionSource], ds: str) -> int:
-        """Replace the ``ds`` rows of ``raw.<name>`` with the rows of ``sources`` (which share one Parquet schema)."""
-        staged = [self.stage(name, ds, i, s) for i, s in enumerate(sources)]
-        columns = table_columns(staged[0].columns, staged[0].constants)
-        expected = sum(s.num_rows for s in staged)
+    def replace_partitions(self, partitions: dict[str, list[PartitionSource]], ds: str) -> dict[str, int]:
+        """Replace the ``ds`` rows of each ``raw.<name>`` with the rows of its sources (which share one Parquet
+        schema per table), all tables in one transaction: all replaced or none."""
+        staged = {name: [self.stage(name, ds, i, s) for i, s in enumerate(sources)]
+                  for name, sources in partitions.items()}
+        loaded_at = load_time().isoformat(sep=" ")
+        loaded = {}
         conn = self.hook.get_conn()
         try:
             with conn.cursor() as cur:
                 cur.execute(f"create schema if not exists {RAW_SCHEMA}")
-                drop_if_columns_changed(cur, name, columns)
-                cur.execute(create_table_sql(name, columns))
-                for statement in partition_statements(name, staged, ds, self.iam_role,
-                                                      load_time().isoformat(sep=" ")):
-                    log.info("redshift: %s", statement.replace(self.iam_role, "<iam role>"))
-                    cur.execute(statement)
-                cur.execute(f"select count(*) from {RAW_SCHEMA}.{name} where ds = %s", (ds,))
-                loaded = cur.fetchone()[0]
-                if loaded != expected:
-                    raise RuntimeError(f"raw.{name} ds={ds}: loaded {loaded} rows, Parquet has {expected}")
+                for name, sources in staged.items():
+                    try:
+                        loaded[name] = self._replace(cur, name, sources, ds, loaded_at)
+                    except Exception as exc:
+                        exc.add_note(f"while loading raw.{name} ds={ds}: nothing of this load was committed")
+                        raise
             conn.commit()
         except Exception:
             conn.rollback()
             raise
         finally:
             conn.close()
+        return loaded
+
+    def replace_partition(self, name: str, sources: list[PartitionSource], ds: str) -> int:
+        """Replace the ``ds`` rows of ``raw.<name>`` with the rows of ``sources``; return rows loaded."""
+        return self.replace_partitions({name: sources}, ds)[name]
+
+    def _replace(self, cur, name: str, staged: list[StagedSource], ds: str, loaded_at: str) -> int:
+        columns = table_columns(staged[0].columns, staged[0].constants)
+        expected = sum(s.num_rows for s in staged)
+        drop_if_columns_changed(cur, name, columns)
+        cur.execute(create_table_sql(name, columns))
+        for statement in partition_statements(name, staged, ds, self.iam_role, loaded_at):
+            log.info("redshift: %s", statement.replace(self.iam_role, "<iam role>"))
+            cur.execute(statement)
+        cur.execute(f"select count(*) from {RAW_SCHEMA}.{name} where ds = %s", (ds,))
+        loaded = cur.fetchone()[0]
+        if loaded != expected:
+            raise RuntimeError(f"raw.{name} ds={ds}: loaded {loaded} rows, Parquet has {expected}")
         return loaded

@@ -92,3 +92,17 @@ def test_missing_partition_is_a_clear_error(loader):
     with pytest.raises(FileNotFoundError, match="clean/ratings/ds=1999-01-01"):
         loader.replace_partition("ratings", [PartitionSource(lake.clean_prefix("ratings", "1999-01-01"))],
                                  "1999-01-01")
+
+
+def test_a_load_of_several_tables_replaces_all_or_none(loader):
+    """A failure in the second table leaves the first table's earlier copy of the day as it was."""
+    ds = "2026-01-05"
+    loader.replace_with_table("wh_first", MOVIES, ds)
+    prefix = lake.clean_prefix("wh_first", ds)
+    put_parquet(loader.s3, loader.bucket, prefix, MOVIES.slice(0, 1))
+    with pytest.raises(FileNotFoundError, match="clean/wh_missing/ds=2026-01-05") as failure:
+        loader.replace_partitions({"wh_first": [PartitionSource(prefix)],
+                                   "wh_missing": [PartitionSource(lake.clean_prefix("wh_missing", ds))]}, ds)
+    assert "while loading raw.wh_missing ds=2026-01-05: nothing of this load was committed" in failure.value.__notes__
+    assert loader.hook.get_records(f"select count(*) from raw.wh_first where ds = '{ds}'") == [(2,)]
+    assert loader.replace_partitions({"wh_first": [PartitionSource(prefix)]}, ds) == {"wh_first": 1}
