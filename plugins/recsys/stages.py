@@ -55,9 +55,11 @@ def clean(settings: Settings, ds: str, movies_dataset: str, books_dataset: str,
           max_quarantine_fraction: float) -> dict:
     """Run the Spark clean job for ``ds`` with spark-submit; return its manifest."""
     from recsys.clean.job import clean as run_clean
+    from recsys.clean.spark_submit import BadInputError
 
-    return run_clean(settings, backends.s3_hook(settings), ds, movies_dataset, books_dataset,
-                     max_quarantine_fraction)
+    with fail_for_good(BadInputError):
+        return run_clean(settings, backends.s3_hook(settings), ds, movies_dataset, books_dataset,
+                         max_quarantine_fraction)
 
 
 def upload_glue_code(settings: Settings) -> dict:

@@ -9,6 +9,9 @@ from dataclasses import asdict, dataclass, field
 
 # Default share of a table's rows the clean job may quarantine before it fails the run.
 MAX_QUARANTINE_FRACTION = 0.05
+# The clean job's exit code when it refuses its input (these errors, or an unreadable source file): a retry
+# would refuse it again, so the Airflow task fails without retrying.
+BAD_INPUT_EXIT_CODE = 3
 
 
 class AccountingError(RuntimeError):

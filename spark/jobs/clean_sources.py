@@ -30,7 +30,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from spark.cleaning import formats, lake, tables
-from spark.cleaning.accounting import MAX_QUARANTINE_FRACTION, TableCounts, check_counts
+from spark.cleaning.accounting import (BAD_INPUT_EXIT_CODE, MAX_QUARANTINE_FRACTION, AccountingError,
+                                      QuarantineError, TableCounts, check_counts)
 from spark.cleaning.datasets import BOOKS, MOVIES, DatasetSpec, get_dataset
 from spark.cleaning.readers import SourceFileError, read_lines
 
@@ -202,6 +203,9 @@ def main(argv: list[str] | None = None) -> None:
              .config("spark.sql.session.timeZone", "UTC").getOrCreate())
     try:
         run(spark, args.lake, args.ds, args.movies_dataset, args.books_dataset, args.max_quarantine_fraction)
+    except (SourceFileError, AccountingError, QuarantineError) as exc:
+        log.error("refused: %s: %s", type(exc).__name__, exc)
+        sys.exit(BAD_INPUT_EXIT_CODE)  # the caller fails the task for good: a retry would do the same
     finally:
         spark.stop()
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from recsys.settings import PROJECT_ROOT, Settings
+from spark.cleaning.accounting import BAD_INPUT_EXIT_CODE
 
 log = logging.getLogger(__name__)
 
@@ -20,18 +21,25 @@ S3A_JARS = ("hadoop-aws-3.3.1.jar", "aws-java-sdk-bundle-1.11.901.jar")
 _KEEP = (" WARN ", " ERROR ", " clean_sources: ", "Traceback", "Error:", "  File ")
 
 
-def s3a_conf(aws_conn_id: str) -> dict[str, str]:
-    """Hadoop s3a settings from an Airflow AWS connection (endpoint, keys)."""
+class BadInputError(RuntimeError):
+    """The Spark job refused its input; retrying will not help."""
+
+
+def s3a_settings(aws_conn_id: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Hadoop s3a settings (endpoint) and the environment that carries the Airflow AWS connection's
+    credentials, session token included: secrets go to the job's environment, never its command line."""
     from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
     hook = AwsBaseHook(aws_conn_id=aws_conn_id, client_type="s3")
     creds = hook.get_credentials()
     conf = {
         "spark.hadoop.fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
-        "spark.hadoop.fs.s3a.access.key": creds.access_key,
-        "spark.hadoop.fs.s3a.secret.key": creds.secret_key,
+        "spark.hadoop.fs.s3a.aws.credentials.provider": "com.amazonaws.auth.EnvironmentVariableCredentialsProvider",
         "spark.hadoop.fs.s3a.fast.upload": "true",
     }
+    env = {"AWS_ACCESS_KEY_ID": creds.access_key, "AWS_SECRET_ACCESS_KEY": creds.secret_key}
+    if creds.token:
+        env["AWS_SESSION_TOKEN"] = creds.token
     endpoint = hook.conn_config.endpoint_url
     if endpoint:
         conf.update({
@@ -39,7 +47,7 @@ def s3a_conf(aws_conn_id: str) -> dict[str, str]:
             "spark.hadoop.fs.s3a.path.style.access": "true",
             "spark.hadoop.fs.s3a.connection.ssl.enabled": str(endpoint.startswith("https")).lower(),
         })
-    return conf
+    return conf, env
 
 
 def spark_submit_command(settings: Settings, script: Path, args: list[str], conf: dict[str, str]) -> list[str]:
@@ -63,9 +71,11 @@ def spark_submit_command(settings: Settings, script: Path, args: list[str], conf
 
 
 def run_spark_job(settings: Settings, script: Path, args: list[str]) -> None:
-    """spark-submit ``script`` and stream its useful log lines; raise on failure."""
-    cmd = spark_submit_command(settings, script, args, s3a_conf(settings.aws_conn_id))
-    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "SPARK_LOCAL_IP": "127.0.0.1",
+    """spark-submit ``script`` and stream its useful log lines; raise :class:`BadInputError` when the job
+    refused its input, RuntimeError on any other failure."""
+    conf, credentials = s3a_settings(settings.aws_conn_id)
+    cmd = spark_submit_command(settings, script, args, conf)
+    env = {**os.environ, **credentials, "PYSPARK_PYTHON": sys.executable, "SPARK_LOCAL_IP": "127.0.0.1",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
     log.info("spark-submit %s %s", script.name, " ".join(args))
     tail: list[str] = []
@@ -77,5 +87,5 @@ def run_spark_job(settings: Settings, script: Path, args: list[str]) -> None:
             if any(k in line for k in _KEEP):
                 log.info("spark | %s", line)
     if proc.returncode != 0:
-        raise RuntimeError(f"{script.name} failed with exit code {proc.returncode}; last output:\n"
-                           + "\n".join(tail))
+        error = BadInputError if proc.returncode == BAD_INPUT_EXIT_CODE else RuntimeError
+        raise error(f"{script.name} failed with exit code {proc.returncode}; last output:\n" + "\n".join(tail))

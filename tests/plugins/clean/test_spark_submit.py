@@ -1,24 +1,32 @@
 """spark-submit gets the s3a connector pointed at the Airflow AWS connection."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 
+from recsys import stages
+from recsys.clean.spark_submit import S3A_JARS, run_spark_job, s3a_settings, spark_submit_command
 from recsys.settings import get_settings
-from recsys.clean.spark_submit import S3A_JARS, s3a_conf, spark_submit_command
 
 
-def test_s3a_settings_come_from_the_aws_connection(monkeypatch):
+def test_s3a_settings_come_from_the_aws_connection_with_secrets_only_in_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_LAKE_TEST", json.dumps({
         "conn_type": "aws", "login": "key-id", "password": "secret-key",
-        "extra": {"endpoint_url": "http://127.0.0.1:7777", "region_name": "eu-west-1"}}))
-    conf = s3a_conf("lake_test")
+        "extra": {"endpoint_url": "http://127.0.0.1:7777", "region_name": "eu-west-1",
+                  "aws_session_token": "session-token"}}))
+    conf, env = s3a_settings("lake_test")
     assert conf["spark.hadoop.fs.s3a.endpoint"] == "http://127.0.0.1:7777"
-    assert conf["spark.hadoop.fs.s3a.access.key"] == "key-id"
-    assert conf["spark.hadoop.fs.s3a.secret.key"] == "secret-key"
     assert conf["spark.hadoop.fs.s3a.path.style.access"] == "true"
     assert conf["spark.hadoop.fs.s3a.connection.ssl.enabled"] == "false"
+    assert env == {"AWS_ACCESS_KEY_ID": "key-id", "AWS_SECRET_ACCESS_KEY": "secret-key",
+                   "AWS_SESSION_TOKEN": "session-token"}
+    for jar in S3A_JARS:
+        (tmp_path / jar).write_bytes(b"")
+    monkeypatch.setenv("RECSYS_JARS_DIR", str(tmp_path))
+    command_line = " ".join(spark_submit_command(get_settings(), tmp_path / "job.py", [], conf))
+    assert "key-id" not in command_line and "secret-key" not in command_line  # ps shows the command line
 
 
 def test_command_carries_jars_conf_and_job_arguments(tmp_path, monkeypatch):
@@ -37,3 +45,19 @@ def test_missing_jars_say_how_to_get_them(tmp_path, monkeypatch):
     monkeypatch.setenv("RECSYS_JARS_DIR", str(tmp_path / "nowhere"))
     with pytest.raises(FileNotFoundError, match="bootstrap"):
         spark_submit_command(get_settings(), tmp_path / "job.py", [], {})
+
+
+@pytest.mark.integration
+def test_a_job_refusing_its_input_fails_for_good_and_other_failures_keep_their_retries(local_stack, tmp_path):
+    """Real spark-submit: the clean job on a ds that was never ingested exits with the bad-input code."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    settings = local_stack
+    with pytest.raises(AirflowFailException, match=r"(?s)BadInputError: .*no ingest manifest; run ingest_raw"):
+        stages.clean(dataclasses.replace(settings, lake_bucket="never-ingested"), "1999-01-01",
+                     "sample-movielens", "sample-goodbooks", 0.05)
+    flaky = tmp_path / "flaky.py"
+    flaky.write_text("raise ConnectionRefusedError('warehouse not up yet')\n")
+    with pytest.raises(RuntimeError, match="exit code 1") as failure:
+        run_spark_job(settings, flaky, [])
+    assert not isinstance(failure.value, AirflowFailException)
