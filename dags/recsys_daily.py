@@ -7,15 +7,19 @@
 | `clean` | PySpark job, spark-submit locally or AWS Glue 5: typed, validated, deduplicated; rejects with file, line and reason; fails when rows do not balance or too many are quarantined | `clean/<table>/ds=<ds>/`, `quarantine/...` |
 | `register_catalog` | registers the clean tables in the Glue Data Catalog | `<catalog db>.<table>` partition ds |
 | `load_warehouse` | replaces the ds partition of the warehouse `raw` schema | `raw.*` |
-| `dbt` | cosmos task group: source freshness, then one `dbt build` per model (the model, then its tests); a failing test stops the run | `staging.*`, `intermediate.*`, `marts.*` |
+| `prepare_warehouse_build` | empty `*_next` schemas beside the live ones, with the history of incremental models | `*_next` schemas |
+| `dbt` | cosmos task group: source freshness, then one `dbt build` per model (the model, then its tests); a failing test stops the run | `staging_next.*`, `intermediate_next.*`, `marts_next.*`, `seeds_next.*` |
 | `train` | every model (LightFM hybrid with demographic + genre features, EASE, item-kNN, ALS, blends, popularity, naive Bayes): settings and the served model chosen on a validation split, judged on protocols A (warm) and B (cold start); optional tuning | `models/<run_id>/` with report.md |
+| `swap_warehouse` | swaps the `_next` schemas in for the live ones in one transaction (readers see one complete day); an older ds than the live one drops its build instead | `staging`, `intermediate`, `marts`, `seeds`; `marts.warehouse_as_of` |
 | `quality_gate` | refuses a model clearly below (paired 95% interval) a baseline of its run, or the live configuration retrained in the run | - |
 | `score` | top-10 unseen movies (re-ranked by `exploration`) and top-5 books (from the movies' genres) per user, and per demographic segment for new users | `recs/ds=<ds>/` |
-| `publish` | one DynamoDB item per user | the recommendations table |
+| `publish` | one DynamoDB item per user; skipped when a newer ds is live (backfills never replace newer recommendations) | the recommendations table |
 | `load_published_recs` | loads what was published back into the warehouse | `raw.published_recommendations` |
-| `dbt_published` | cosmos task group: the recommendations marts (coverage, popularity bias, diversity) | `marts.mart_recs__*` |
+| `dbt_published` | cosmos task group: the recommendations marts (coverage, popularity bias, diversity), built in place | `recs.mart_recs__*` |
 
-Every task is idempotent for its logical date: a rerun overwrites its own partition. A model
+Every task is idempotent for its logical date: a rerun overwrites its own partition, and
+every stage reads its own ds's data (`score` reads the data its model run was trained on), so
+clearing an old run reproduces that day without touching what is live. A model
 run id is unique per DAG run (`model-<ds>-<digest of the DAG run id>`), with its ds beside it.
 
 Params: `dataset` (movies: `sample-movielens`, `ml-100k`, `ml-1m`, `ml-latest-small`,
@@ -37,6 +41,7 @@ from cosmos.constants import LoadMode, SourceRenderingBehavior, TestBehavior
 from recsys import backends, stages
 from recsys.alerts import on_dag_failure
 from recsys.settings import get_settings
+from recsys.warehouse.swap import BUILD_SUFFIX
 from spark.cleaning.accounting import MAX_QUARANTINE_FRACTION
 from spark.cleaning.datasets import BOOK_DATASETS, MOVIE_DATASETS
 
@@ -48,13 +53,15 @@ OPTIONAL_URI = dict(type=["null", "string"],
                                 "(or the bundled sample)")
 
 
-def dbt_group(group_id: str, select: list[str] | None = None, exclude: list[str] | None = None) -> DbtTaskGroup:
+def dbt_group(group_id: str, select: list[str] | None = None, exclude: list[str] | None = None,
+              schema_suffix: str = "") -> DbtTaskGroup:
     """A cosmos task group over the dbt project: one `dbt build` per model (the model, then its tests), so a
-    failing test fails the model's task and stops everything downstream."""
+    failing test fails the model's task and stops everything downstream. ``schema_suffix`` builds into
+    schemas beside the live ones (swapped in later)."""
     return DbtTaskGroup(
         group_id=group_id,
         project_config=ProjectConfig(dbt_project_path=DBT_DIR, manifest_path=DBT_DIR / "target" / "manifest.json",
-                                     dbt_vars={"ds": "{{ ds }}"}),
+                                     dbt_vars={"ds": "{{ ds }}", "schema_suffix": schema_suffix}),
         profile_config=backends.dbt_profile(settings),
         render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD,
                                    should_detach_multiple_parents_tests=True, select=select or [],
@@ -123,6 +130,18 @@ def recsys_daily():
         """Replace the day's partition of every table in the warehouse `raw` schema."""
         return stages.load_warehouse(settings, ds)
 
+    @task
+    def prepare_warehouse_build() -> dict:
+        """Create empty `*_next` schemas for dbt to build this ds into, beside the live ones analysts read,
+        with a copy of the incremental models' history (`fct_ratings`)."""
+        return stages.prepare_warehouse_build(settings)
+
+    @task
+    def swap_warehouse(ds=None) -> dict:
+        """Swap the schemas dbt built for this ds in for the live ones, in one transaction, so analysts see one
+        complete day; a backfill of an older ds drops its build instead (the newer day stays live)."""
+        return stages.swap_warehouse(settings, ds)
+
     # Tasks pass the model run id along; `run_id` itself is a reserved context key.
     @task
     def train(ds=None, params=None, dag_run=None) -> str:
@@ -167,10 +186,13 @@ def recsys_daily():
         raw >> cleaned
     loaded = load_warehouse()
     cleaned >> register_catalog() >> loaded
-    marts = dbt_group("dbt", exclude=[PUBLISHED])
+    marts = dbt_group("dbt", exclude=[PUBLISHED], schema_suffix=BUILD_SUFFIX)
     model_run = train()
-    loaded >> marts >> model_run
+    loaded >> prepare_warehouse_build() >> marts >> model_run
+    swapped = swap_warehouse()
+    model_run >> swapped
     published = publish(score(quality_gate(model_run)))
+    swapped >> published
     load_published_recs(published) >> dbt_group("dbt_published", select=[PUBLISHED])
 
 

@@ -85,22 +85,42 @@ def load_warehouse(settings: Settings, ds: str) -> dict:
     return load_ds(backends.warehouse_loader(settings, s3), s3, settings.lake_bucket, ds)
 
 
+def prepare_warehouse_build(settings: Settings) -> dict:
+    """Fresh ``_next`` schemas for dbt to build the day into, with the incremental models' history."""
+    import json
+
+    from recsys.warehouse.swap import incremental_models, prepare_build
+
+    manifest = json.loads((settings.dbt_project_dir / "target" / "manifest.json").read_text())
+    return prepare_build(backends.warehouse_hook(settings), incremental_models(manifest))
+
+
+def swap_warehouse(settings: Settings, ds: str) -> dict:
+    """Make the marts built for ``ds`` live in one step (unless a newer ds is live already)."""
+    from recsys.warehouse.swap import swap_in
+
+    return swap_in(backends.warehouse_hook(settings), ds)
+
+
 def train(settings: Settings, ds: str, dag_run_id: str, dataset: str, tuning_trials: int = 0) -> dict:
     """Train and evaluate on the training marts (loaded from ``dataset``); store the run and its report in
     the registry. With ``tuning_trials`` > 0, search the hyperparameters first and train with the best."""
     from recsys.serving import registry
-    from recsys.warehouse.marts import read_training_data
+    from recsys.warehouse.marts import MARTS_SCHEMA, read_training_data
+    from recsys.warehouse.swap import training_schema
     from training.config import ModelParams
     from training.pipeline import train_run
 
-    data = read_training_data(backends.warehouse_hook(settings))
+    warehouse = backends.warehouse_hook(settings)
+    data = read_training_data(warehouse, training_schema(warehouse, ds, MARTS_SCHEMA))
     log.info("training data: %d interactions, %d users, %d movies, %d book candidates",
              len(data.interactions), len(data.users), len(data.items), len(data.book_candidates))
     run = {"run_id": registry.model_run_id(ds, dag_run_id), "ds": ds, "dag_run_id": dag_run_id,
            "dataset": dataset, "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     trained, metrics, files, params = train_run(data, ModelParams(), run, tuning_trials)
-    registry.save_run(backends.s3_hook(settings), settings.lake_bucket, run["run_id"], trained, params.as_dict(),
-                      metrics, files)
+    hook = backends.s3_hook(settings)
+    registry.save_training_data(hook, settings.lake_bucket, run["run_id"], data)
+    registry.save_run(hook, settings.lake_bucket, run["run_id"], trained, params.as_dict(), metrics, files)
     log.info("model run %s stored with its report in s3://%s/%s", run["run_id"], settings.lake_bucket,
              lake.model_key(run["run_id"], "report.md"))
     return metrics
@@ -126,17 +146,17 @@ def quality_gate(settings: Settings, run_id: str) -> dict:
 
 
 def score(settings: Settings, run_id: str, ds: str, exploration: float = 0.0) -> dict:
-    """Score every user and every demographic segment (cold start) with the run's models, re-ranked by
-    ``exploration``; write JSON lines to ``recs/ds=<ds>/``."""
+    """Score every user and every demographic segment (cold start) with the run's models, on the data the
+    run was trained on (so a rerun of any past ds reproduces that day), re-ranked by ``exploration``;
+    write JSON lines to ``recs/ds=<ds>/``."""
     from recsys.lake_io import write_jsonl
     from recsys.serving import registry
-    from recsys.warehouse.marts import read_training_data
     from training.pipeline import score as score_users
     from training.pipeline import score_segments
 
     hook = backends.s3_hook(settings)
     trained = registry.load_artefacts(hook, settings.lake_bucket, run_id)
-    data = read_training_data(backends.warehouse_hook(settings))
+    data = registry.load_training_data(hook, settings.lake_bucket, run_id)
     written = {}
     for key, records in zip(lake.scored_keys(ds), (score_users(trained, data, exploration=exploration),
                                                    score_segments(trained, data, exploration=exploration))):
@@ -148,11 +168,19 @@ def score(settings: Settings, run_id: str, ds: str, exploration: float = 0.0) ->
 
 def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) -> dict:
     """Write the recommendations of ``ds`` (users, and ``segment#...`` items for new users) to DynamoDB
-    and mark the run published."""
+    and mark the run published; skipped (nothing written) when a newer ds is already live, so a backfill or
+    a cleared old run never replaces newer recommendations."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
     from recsys.lake_io import read_jsonl
     from recsys.serving import publish, registry
 
     hook = backends.s3_hook(settings)
+    live = registry.published_run(hook, settings.lake_bucket)
+    if live and live["ds"] > ds:
+        raise AirflowSkipException(f"ds={ds} is older than the live recommendations (run {live['run_id']} of "
+                                   f"ds={live['ds']}); they stay live. Its recommendations are in "
+                                   f"s3://{settings.lake_bucket}/{lake.recs_key(ds)}")
     records = [r for key in lake.scored_keys(ds) for r in read_jsonl(hook, settings.lake_bucket, key)]
     dynamo = backends.dynamodb_hook(settings)
     publish.ensure_table(dynamo)

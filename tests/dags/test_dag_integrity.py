@@ -99,8 +99,17 @@ def test_stages_run_in_order_and_dbt_gates_training(dagbag):
 def test_source_freshness_runs_before_the_models_that_read_the_sources(dagbag):
     dag = dagbag.dags["recsys_daily"]
     freshness = dag.get_task("dbt.movies_ratings_source")
-    assert freshness.upstream_task_ids == {"load_warehouse"}
+    assert freshness.upstream_task_ids == {"prepare_warehouse_build"}
+    assert dag.get_task("prepare_warehouse_build").upstream_task_ids == {"load_warehouse"}
     assert "dbt.stg_movies__ratings_model_build" in freshness.downstream_task_ids
+
+
+def test_the_day_is_built_beside_the_live_schemas_and_swapped_in_after_training_before_publishing(dagbag):
+    dag = dagbag.dags["recsys_daily"]
+    assert dag.get_task("dbt.fct_ratings_model_build").vars == {"ds": "{{ ds }}", "schema_suffix": "_next"}
+    assert dag.get_task("dbt_published.mart_recs__run_quality_model_build").vars["schema_suffix"] == ""
+    assert dag.get_task("swap_warehouse").upstream_task_ids == {"train"}
+    assert "swap_warehouse" in dag.get_task("publish").upstream_task_ids
 
 
 def test_recommendations_marts_are_built_from_what_was_published(dagbag):

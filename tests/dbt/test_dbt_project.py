@@ -121,6 +121,9 @@ def test_models_built_after_publishing_are_tagged_and_nothing_else_needs_them(lo
     published = {n for n, m in models.items() if "published" in m["tags"]}
     assert published == {"stg_platform__published_recommendations", "mart_recs__run_quality",
                          "mart_recs__books_per_genre"}
+    # built in place after publishing: outside the schemas the daily swap replaces
+    assert {models[n]["schema"] for n in published} == {"recs"}
+    assert "recs" not in {m["schema"] for n, m in models.items() if n not in published}
     for name, model in models.items():
         if name not in published:
             parents = {p.split(".")[-1] for p in model["depends_on"]["nodes"]}

@@ -134,7 +134,7 @@ def check_recommendation_marts(settings, run_id: str, items: list[dict]) -> None
     items = [i for i in items if i["model_run_id"] == run_id]
     movies = {int(m["movie_id"]) for i in items for m in i["movies"]}
     books = [int(b["book_id"]) for i in items for b in i["books"]]
-    row = query(settings, f"select * from marts.mart_recs__run_quality where model_run_id = '{run_id}'")
+    row = query(settings, f"select * from recs.mart_recs__run_quality where model_run_id = '{run_id}'")
     assert len(row) == 1
     row = row.iloc[0]
     assert row["n_users"] == len(items)
@@ -144,6 +144,6 @@ def check_recommendation_marts(settings, run_id: str, items: list[dict]) -> None
     assert 0 < row["movie_catalogue_coverage"] <= 1 and 0 <= row["mean_popularity_percentile"] <= 1
     assert row["mean_genres_per_user"] >= 1
     per_genre = query(settings, f"select sum(n_recommendations) as n, sum(share_of_book_recs) as share "
-                                f"from marts.mart_recs__books_per_genre where model_run_id = '{run_id}'")
+                                f"from recs.mart_recs__books_per_genre where model_run_id = '{run_id}'")
     assert per_genre.iloc[0]["n"] == len(books)
     assert abs(per_genre.iloc[0]["share"] - 1) < 0.01

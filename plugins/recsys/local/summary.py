@@ -21,7 +21,7 @@ def warehouse_counts(hook, ds: str) -> dict[str, int]:
     """Rows of each raw table's ``ds`` partition, and of each mart (current state)."""
     tables = [r[0] for r in hook.get_records(
         "select table_schema || '.' || table_name from information_schema.tables "
-        "where table_schema in ('raw', 'marts') order by 1")]
+        "where table_schema in ('raw', 'marts', 'recs') order by 1")]
     return {t: hook.get_first(f"select count(*) from {t}" + (" where ds = %s" if t.startswith("raw.") else ""),
                               parameters=(ds,) if t.startswith("raw.") else None)[0] for t in tables}
 
@@ -87,7 +87,8 @@ def print_summary(settings: Settings, ds: str) -> bool:
     print(f"\n=== recsys_daily ds={ds} ===")
     if not _print_clean(s3, bucket, ds):
         return False
-    print(f"\n-- warehouse rows (raw.*: partition ds={ds}; marts.*: current)")
+    print(f"\n-- warehouse rows (raw.*: partition ds={ds}; marts.*, recs.*: the live day, "
+          f"marts.warehouse_as_of)")
     for table, n in warehouse_counts(backends.warehouse_hook(settings), ds).items():
         print(f"  {table:<40} {n:>8}")
     _print_model_runs(s3, bucket, ds)
@@ -98,6 +99,6 @@ def print_summary(settings: Settings, ds: str) -> bool:
     print(f"  lake:       s3://{bucket}/ at {settings.moto_endpoint} (aws --endpoint-url ... s3 ls)")
     print(f"  warehouse:  psql postgresql://{settings.pg_user}@{settings.pg_host}:{settings.pg_port}/"
           f"{settings.pg_database}  (password: RECSYS_PG_PASSWORD)")
-    print("              analyst marts: marts.mart_* (README: For analysts); docs: make dbt-docs")
+    print("              analyst marts: marts.mart_*, recs.mart_recs__* (README: For analysts); docs: make dbt-docs")
     print(f"  Airflow UI: make ui   then {settings.ui_url} (the run, its task logs and durations)")
     return True

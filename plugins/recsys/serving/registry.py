@@ -7,12 +7,19 @@ never overwrite each other's model; the ds is kept beside each run.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
 import pickle
 
+import pyarrow as pa
+
+from recsys.lake_io import read_parquet, write_parquet
 from spark.cleaning import lake
+from training.data import TrainingData
+
+TRAINING_TABLES = tuple(f.name for f in dataclasses.fields(TrainingData))
 
 
 def model_run_id(ds: str, dag_run_id: str) -> str:
@@ -34,6 +41,20 @@ def save_run(hook, bucket: str, run_id: str, artefacts: object, params: dict, me
                      replace=True)
     hook.load_string(json.dumps({"run_id": run_id, "ds": metrics["ds"]}),
                      key=lake.model_run_index_key(metrics["ds"], run_id), bucket_name=bucket, replace=True)
+
+
+def save_training_data(hook, bucket: str, run_id: str, data: TrainingData) -> None:
+    """Keep what the run was trained on beside it (one Parquet file per table), so scoring the run again,
+    on any later day, reads the data of its own ds and never the warehouse's newer state."""
+    for name in TRAINING_TABLES:
+        write_parquet(hook, bucket, lake.model_key(run_id, f"data/{name}.parquet"),
+                      pa.Table.from_pandas(getattr(data, name), preserve_index=False))
+
+
+def load_training_data(hook, bucket: str, run_id: str) -> TrainingData:
+    """The training data a run was trained on (see :func:`save_training_data`)."""
+    return TrainingData(**{name: read_parquet(hook, bucket, lake.model_key(run_id, f"data/{name}.parquet"))
+                           .to_pandas() for name in TRAINING_TABLES})
 
 
 def load_metrics(hook, bucket: str, run_id: str) -> dict:

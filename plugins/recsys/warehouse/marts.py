@@ -15,9 +15,9 @@ TRAINING_MARTS = {
 }
 
 
-def read_training_data(hook) -> TrainingData:
-    """The ``mart_training__*`` tables through a DB-API hook (PostgresHook, RedshiftSQLHook)."""
-    data = TrainingData(**{field: hook.get_df(f"select * from {MARTS_SCHEMA}.{mart} order by {order}")
+def read_training_data(hook, schema: str = MARTS_SCHEMA) -> TrainingData:
+    """The ``mart_training__*`` tables of ``schema`` through a DB-API hook (PostgresHook, RedshiftSQLHook)."""
+    data = TrainingData(**{field: hook.get_df(f"select * from {schema}.{mart} order by {order}")
                            for field, (mart, order) in TRAINING_MARTS.items()})
     data.interactions["rated_at"] = pd.to_datetime(data.interactions["rated_at"])
     return data
