@@ -36,11 +36,16 @@ def read_parquet(hook, bucket: str, prefix: str) -> pa.Table:
                              for k in parquet_keys(hook, bucket, prefix)])
 
 
-def write_parquet(hook, bucket: str, key: str, table: pa.Table) -> None:
-    """Write ``table`` as one Parquet object."""
+def parquet_bytes(table: pa.Table) -> bytes:
+    """``table`` as the bytes of one Parquet file."""
     buf = io.BytesIO()
     pq.write_table(table, buf)
-    hook.load_bytes(buf.getvalue(), key=key, bucket_name=bucket, replace=True)
+    return buf.getvalue()
+
+
+def write_parquet(hook, bucket: str, key: str, table: pa.Table) -> None:
+    """Write ``table`` as one Parquet object."""
+    hook.load_bytes(parquet_bytes(table), key=key, bucket_name=bucket, replace=True)
 
 
 def read_clean_manifest(hook, bucket: str, ds: str) -> dict:

@@ -106,6 +106,7 @@ def train(settings: Settings, ds: str, dag_run_id: str, dataset: str, tuning_tri
     """Train and evaluate on the training marts (loaded from ``dataset``); store the run and its report in
     the registry. With ``tuning_trials`` > 0, search the hyperparameters first and train with the best."""
     from recsys.serving import registry
+    from recsys.serving.signing import signing_key
     from recsys.warehouse.marts import MARTS_SCHEMA, read_training_data
     from recsys.warehouse.swap import training_schema
     from training.config import ModelParams
@@ -118,9 +119,8 @@ def train(settings: Settings, ds: str, dag_run_id: str, dataset: str, tuning_tri
     run = {"run_id": registry.model_run_id(ds, dag_run_id), "ds": ds, "dag_run_id": dag_run_id,
            "dataset": dataset, "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     trained, metrics, files, params = train_run(data, ModelParams(), run, tuning_trials)
-    hook = backends.s3_hook(settings)
-    registry.save_training_data(hook, settings.lake_bucket, run["run_id"], data)
-    registry.save_run(hook, settings.lake_bucket, run["run_id"], trained, params.as_dict(), metrics, files)
+    registry.save_run(backends.s3_hook(settings), settings.lake_bucket, signing_key(settings), run["run_id"], trained,
+                      params.as_dict(), metrics, data, files)
     log.info("model run %s stored with its report in s3://%s/%s", run["run_id"], settings.lake_bucket,
              lake.model_key(run["run_id"], "report.md"))
     return metrics
@@ -132,12 +132,14 @@ def quality_gate(settings: Settings, run_id: str) -> dict:
     from airflow.sdk.exceptions import AirflowFailException
 
     from recsys.serving import registry
+    from recsys.serving.signing import UntrustedArtefactError, signing_key
     from training import gate
 
-    hook = backends.s3_hook(settings)
+    hook, key = backends.s3_hook(settings), signing_key(settings)
     try:
-        verdict = gate.check(registry.load_metrics(hook, settings.lake_bucket, run_id),
-                             registry.published_metrics(hook, settings.lake_bucket))
+        with fail_for_good(UntrustedArtefactError):
+            verdict = gate.check(registry.load_metrics(hook, settings.lake_bucket, key, run_id),
+                                 registry.published_metrics(hook, settings.lake_bucket, key))
     except gate.GateRefused as refused:
         raise AirflowFailException(f"model run {run_id} refused: {refused}; the previously published "
                                    f"recommendations stay live") from None
@@ -151,12 +153,14 @@ def score(settings: Settings, run_id: str, ds: str, exploration: float = 0.0) ->
     write JSON lines to ``recs/ds=<ds>/``."""
     from recsys.lake_io import write_jsonl
     from recsys.serving import registry
+    from recsys.serving.signing import UntrustedArtefactError, signing_key
     from training.pipeline import score as score_users
     from training.pipeline import score_segments
 
-    hook = backends.s3_hook(settings)
-    trained = registry.load_artefacts(hook, settings.lake_bucket, run_id)
-    data = registry.load_training_data(hook, settings.lake_bucket, run_id)
+    hook, key = backends.s3_hook(settings), signing_key(settings)
+    with fail_for_good(UntrustedArtefactError):
+        trained = registry.load_artefacts(hook, settings.lake_bucket, key, run_id)
+        data = registry.load_training_data(hook, settings.lake_bucket, key, run_id)
     written = {}
     for key, records in zip(lake.scored_keys(ds), (score_users(trained, data, exploration=exploration),
                                                    score_segments(trained, data, exploration=exploration))):

@@ -10,14 +10,18 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg2
 import pytest
 
+from recsys import stages
+from recsys.backends import s3_hook
 from recsys.local import airflow_stack
+from recsys.serving import registry
 from recsys.settings import PROJECT_ROOT
+from spark.cleaning import lake
 from tests.integration.conftest import airflow, dynamo_items, live_run_id
 from tests.integration.marts_check import check_analyst_marts, check_fact_and_dimensions, check_recommendation_marts
 
@@ -160,3 +164,52 @@ def test_summary_reports_every_stage_of_the_ds_asked_for(two_runs):
     assert "warning" not in noise and "openlineage" not in noise
     assert "global_pop" in out and "known users served:" in out and "new users served:" in out
     assert out.count("\n  movie ") == 10 and out.count("\n  book ") == 5
+
+
+DS_OLD = (datetime.fromisoformat(DS) - timedelta(days=1)).date().isoformat()
+REMOVED_USERS = set(range(1, 11))
+
+
+@pytest.fixture(scope="module")
+def backfill(local_stack, two_runs, tmp_path_factory):
+    """After today's runs, an older ds runs on other data (users 1-10 gone), as a backfill or a cleared old
+    run does; returns its model run id and the bytes of its recommendations."""
+    folder = tmp_path_factory.mktemp("older-snapshot")
+    sample = local_stack.sample_dir / "movielens"
+    for name in ("users.dat", "movies.dat", "ratings.dat"):
+        lines = (sample / name).read_bytes().split(b"\n")
+        if name != "movies.dat":
+            lines = [l for l in lines if not (l.split(b"::")[0].isdigit() and int(l.split(b"::")[0]) in REMOVED_USERS)]
+        (folder / name).write_bytes(b"\n".join(lines))
+    airflow("dags", "test", "recsys_daily", DS_OLD, "--conf", json.dumps({"dataset_uri": str(folder)}),
+            log=tmp_path_factory.mktemp("airflow-backfill") / "run.log")
+    hook = s3_hook(local_stack)
+    run_id = registry.runs_of_day(hook, local_stack.lake_bucket, DS_OLD)[-1]
+    return run_id, hook.read_key(lake.recs_key(DS_OLD), bucket_name=local_stack.lake_bucket)
+
+
+def test_an_older_ds_never_replaces_the_live_day(local_stack, two_runs, backfill):
+    _, (items, live_run) = two_runs
+    assert dynamo_items(local_stack) == items and live_run_id(local_stack) == live_run
+    s = local_stack
+    with psycopg2.connect(host=s.pg_host, port=s.pg_port, user=s.pg_user, password=s.pg_password,
+                          dbname=s.pg_database) as conn, conn.cursor() as cur:
+        cur.execute("select cast(ds as text) from marts.warehouse_as_of")
+        assert cur.fetchall() == [(DS,)], "the warehouse still shows the live day"
+        cur.execute("select count(*) from pg_namespace where nspname like '%\\_next'")
+        assert cur.fetchone()[0] == 0, "the older day's build was dropped"
+
+
+def test_rerunning_an_old_ds_reproduces_that_day_from_its_own_data(local_stack, backfill):
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    run_id, recs = backfill
+    users = {json.loads(line)["user_id"] for line in recs.splitlines()}
+    assert users and not users & REMOVED_USERS, "the older day scored its own users"
+    stages.score(local_stack, run_id, DS_OLD)  # the warehouse now holds the newer day, with users 1-10
+    hook = s3_hook(local_stack)
+    assert hook.read_key(lake.recs_key(DS_OLD), bucket_name=local_stack.lake_bucket) == recs
+    pointer = registry.published_run(hook, local_stack.lake_bucket)
+    with pytest.raises(AirflowSkipException, match=f"ds={DS_OLD} is older than the live recommendations"):
+        stages.publish_recs(local_stack, run_id, DS_OLD, f"{DS_OLD}T00:00:00+00:00")
+    assert registry.published_run(hook, local_stack.lake_bucket) == pointer

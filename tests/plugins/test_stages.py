@@ -1,22 +1,29 @@
 """The quality gate, against the registry in the lake: a refused model leaves the live recommendations alone."""
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
 from recsys import stages
 from recsys.backends import dynamodb_hook, lake_hook, s3_hook
 from recsys.serving import publish, registry
+from recsys.serving.signing import signing_key
+from spark.cleaning import lake
+from training.data import TrainingData
 from tests.training.test_gate import metrics
 
 pytestmark = pytest.mark.integration
 BLEND = "blend(lightfm_hybrid+ease)"
+EMPTY_DATA = TrainingData(*(pd.DataFrame({"id": [1]}) for _ in range(4)))
 
 
 def _store(settings, run_id, chosen=BLEND, clearly_below=()):
     hook = lake_hook(settings)
-    registry.save_run(hook, settings.lake_bucket, run_id, {"model": None}, {},
-                      metrics(run_id, chosen, clearly_below=clearly_below))
+    registry.save_run(hook, settings.lake_bucket, signing_key(settings), run_id, {"model": None}, {},
+                      metrics(run_id, chosen, clearly_below=clearly_below), EMPTY_DATA)
 
 
 def _live_items(settings) -> list[dict]:
@@ -53,3 +60,37 @@ def test_gate_refuses_a_run_below_the_live_configuration_and_its_recommendations
     _store(s, "model-2026-01-09", chosen="ease")  # below the live configuration, but within the noise
     verdict = stages.quality_gate(s, "model-2026-01-09")
     assert verdict["live"] == f"model-2026-01-07 ({BLEND})" and verdict["best_rival"] == BLEND
+
+
+def test_a_model_file_or_metrics_written_by_someone_else_are_never_loaded(stack_settings):
+    """Anyone who can write to the bucket must not run code in the worker or wave a model through the gate."""
+    import pickle
+
+    s = stack_settings
+    _store(s, "model-2026-01-10")
+    hook = lake_hook(s)
+
+    class Exploit:
+        def __reduce__(self):
+            return (exec, ("raise SystemExit('code ran')",))
+
+    hook.load_bytes(pickle.dumps(Exploit()), key=lake.model_key("model-2026-01-10", "model.pkl"),
+                    bucket_name=s.lake_bucket, replace=True)
+    with pytest.raises(AirflowFailException, match=r"model\.pkl is unsigned or its signature does not match"):
+        stages.score(s, "model-2026-01-10", "2026-01-10")
+    edited = registry.load_metrics(hook, s.lake_bucket, signing_key(s), "model-2026-01-10")
+    edited["note"] = "edited"
+    hook.load_string(json.dumps(edited), key=lake.model_key("model-2026-01-10", "metrics.json"),
+                     bucket_name=s.lake_bucket, replace=True)
+    with pytest.raises(AirflowFailException, match=r"metrics\.json is unsigned or its signature does not match"):
+        stages.quality_gate(s, "model-2026-01-10")
+
+
+def test_publishing_an_older_ds_is_skipped_and_the_newer_day_stays_live(stack_settings):
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    s = stack_settings
+    registry.mark_published(lake_hook(s), s.lake_bucket, "model-2026-01-12", "2026-01-12")  # creates the bucket
+    with pytest.raises(AirflowSkipException, match="ds=2026-01-11 is older than the live recommendations"):
+        stages.publish_recs(s, "model-2026-01-11", "2026-01-11", "2026-01-11T00:00:00+00:00")
+    assert registry.published_run(s3_hook(s), s.lake_bucket) == {"run_id": "model-2026-01-12", "ds": "2026-01-12"}

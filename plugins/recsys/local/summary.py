@@ -7,6 +7,7 @@ state (the marts, the live pointer, the DynamoDB table) is labelled as such.
 from __future__ import annotations
 
 from recsys import backends
+from recsys.serving.signing import signing_key
 from recsys.settings import Settings
 from spark.cleaning import lake
 
@@ -41,17 +42,17 @@ def _print_clean(s3, bucket: str, ds: str) -> bool:
     return True
 
 
-def _print_model_runs(s3, bucket: str, ds: str) -> str | None:
+def _print_model_runs(s3, bucket: str, key: bytes, ds: str) -> str | None:
     from recsys.serving import registry
 
-    runs = registry.runs_of_day(s3, bucket, ds)
+    runs = registry.runs_of_day(s3, bucket, key, ds)
     if not runs:
         print(f"\n-- no model run for ds={ds}")
         return None
     if len(runs) > 1:
         print(f"\n-- {len(runs)} model runs for ds={ds}: {', '.join(runs)}; the newest:")
     run_id = runs[-1]
-    metrics = registry.load_metrics(s3, bucket, run_id)
+    metrics = registry.load_metrics(s3, bucket, key, run_id)
     for protocol, title in (("A", "warm, temporal hold-out"), ("B", "cold start, 5 folds of new users")):
         print(f"\n-- model run {run_id}, protocol {protocol} ({title})")
         for name, m in metrics["protocols"][protocol].items():
@@ -91,7 +92,7 @@ def print_summary(settings: Settings, ds: str) -> bool:
           f"marts.warehouse_as_of)")
     for table, n in warehouse_counts(backends.warehouse_hook(settings), ds).items():
         print(f"  {table:<40} {n:>8}")
-    _print_model_runs(s3, bucket, ds)
+    _print_model_runs(s3, bucket, signing_key(settings), ds)
     _print_user(s3, bucket, ds)
     dynamo = backends.dynamodb_hook(settings)
     print(f"\n-- DynamoDB {settings.recs_table} (current): {count_items(dynamo)} items")
