@@ -1,8 +1,9 @@
 """Start, check and stop the embedded local services.
 
 * moto server on 127.0.0.1 (S3 and DynamoDB APIs), a real HTTP server process;
-* PostgreSQL 16 from the ``pgserver`` wheel, listening on 127.0.0.1 (TCP, so psql,
-  dbt and Airflow connect exactly as they would to any other PostgreSQL). Its data
+* PostgreSQL 16 from the ``pgserver`` wheel, listening on 127.0.0.1 only (TCP, so psql,
+  dbt and Airflow connect exactly as they would to any other PostgreSQL), every role with a
+  password (SCRAM); the superuser's is generated into ``<state>/secrets/``. Its data
   directory lives in ``Settings.pg_runtime_dir``, a folder its system user can reach
   wherever the project is cloned.
 
@@ -14,6 +15,7 @@ import importlib.util
 import logging
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -172,6 +174,59 @@ def _prepare_runtime_dir(settings: Settings) -> None:
         os.chown(data_dir, entry.pw_uid, entry.pw_gid)
 
 
+# Every role logs in with a password (SCRAM), over TCP on the configured loopback address only.
+PG_HBA = """# written by recsys.local.services: password (SCRAM) for every role, loopback only
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+"""
+
+
+def pg_superuser_password(settings: Settings) -> str:
+    """The embedded PostgreSQL superuser's password: generated on first use into the state folder (0600)."""
+    path = settings.state_dir / "secrets" / "pg-superuser.password"
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def _initdb(settings: Settings) -> None:
+    """A new data directory whose superuser has a generated password; no role is trusted."""
+    pwfile = settings.pg_runtime_dir / ".initdb-password"
+    fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(pg_superuser_password(settings))
+    run_as = _run_as()
+    if run_as:  # initdb runs as the PostgreSQL user, who must read the file; it is removed right after
+        entry = pwd.getpwnam(run_as["user"])
+        os.chown(pwfile, entry.pw_uid, entry.pw_gid)
+    try:
+        _pg(settings, "initdb", ["--auth=scram-sha-256", f"--pwfile={pwfile}", "--encoding=utf8", "-U", "postgres"])
+    finally:
+        pwfile.unlink(missing_ok=True)
+    (pg_data_dir(settings) / "pg_hba.conf").write_text(PG_HBA)
+
+
+def _upgrade_trust_auth(settings: Settings) -> None:
+    """A data directory initialised by an older version with ``--auth=trust``: give the superuser a password
+    and require passwords from then on."""
+    hba = pg_data_dir(settings) / "pg_hba.conf"
+    if "trust" not in hba.read_text():
+        return
+    import psycopg2
+
+    log.warning("the embedded PostgreSQL trusted every local login; switching it to passwords (SCRAM)")
+    conn = psycopg2.connect(host=settings.pg_host, port=settings.pg_port, user="postgres", dbname="postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("alter role postgres password %s", (pg_superuser_password(settings),))
+        hba.write_text(PG_HBA)
+        cur.execute("select pg_reload_conf()")
+    conn.close()
+
+
 def pg_healthy(settings: Settings) -> bool:
     """True when the warehouse accepts a connection as the configured user."""
     import psycopg2
@@ -195,12 +250,13 @@ def start_postgres(settings: Settings) -> None:
     _prepare_runtime_dir(settings)
     if not (data_dir / "PG_VERSION").exists():
         log.info("initialising PostgreSQL data directory %s", data_dir)
-        _pg(settings, "initdb", ["--auth=trust", "--encoding=utf8", "-U", "postgres"])
+        _initdb(settings)
     if not (data_dir / "postmaster.pid").exists():
         if _port_open(settings.pg_host, settings.pg_port):
             raise ServiceError(f"port {settings.pg_port} is taken; set RECSYS_PG_PORT")
         _pg(settings, "pg_ctl", ["-w", "-l", str(data_dir / "server.log"),
                                  "-o", f"-h {settings.pg_host} -p {settings.pg_port} -k ''", "start"])
+    _upgrade_trust_auth(settings)
     _ensure_role_and_database(settings)
     _wait_for(lambda: pg_healthy(settings), "PostgreSQL", 30)
     log.info("PostgreSQL running at %s:%s/%s (data in %s)", settings.pg_host, settings.pg_port,
@@ -211,7 +267,8 @@ def _ensure_role_and_database(settings: Settings) -> None:
     import psycopg2
     from psycopg2 import sql
 
-    conn = psycopg2.connect(host=settings.pg_host, port=settings.pg_port, user="postgres", dbname="postgres")
+    conn = psycopg2.connect(host=settings.pg_host, port=settings.pg_port, user="postgres", dbname="postgres",
+                            password=pg_superuser_password(settings))
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute("select 1 from pg_roles where rolname = %s", (settings.pg_user,))

@@ -81,3 +81,24 @@ def test_wipe_removes_the_state_and_a_runtime_folder_inside_it(tmp_path, monkeyp
     (settings.pg_runtime_dir / "pgdata").mkdir(parents=True)
     assert services.wipe(settings) == [tmp_path / "state" / "pg", tmp_path / "state"]
     assert not (tmp_path / "state").exists()
+
+
+def test_postgres_asks_every_role_for_its_password_and_listens_on_loopback_only(local_stack):
+    s = local_stack
+    connect = dict(host=s.pg_host, port=s.pg_port, dbname=s.pg_database, connect_timeout=5)
+    for user, password in (("postgres", None), ("postgres", "postgres"), (s.pg_user, s.pg_password + "-wrong")):
+        with pytest.raises(psycopg2.OperationalError, match="password authentication failed|no password supplied"):
+            psycopg2.connect(user=user, password=password, **connect)
+    secret = s.state_dir / "secrets" / "pg-superuser.password"
+    assert secret.stat().st_mode & 0o077 == 0, "only its owner reads the superuser's password"
+    conn = psycopg2.connect(user=s.pg_user, password=s.pg_password, **connect)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("show listen_addresses")
+            assert cur.fetchone()[0] == "127.0.0.1"
+            cur.execute("select rolsuper from pg_roles where rolname = current_user")
+            assert cur.fetchone()[0] is False
+            with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                cur.execute("copy (select 1) to program 'id'")  # no shell commands through the warehouse
+    finally:
+        conn.close()
