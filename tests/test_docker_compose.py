@@ -45,3 +45,20 @@ def test_published_ports_are_on_loopback_and_components_wait_for_the_api_server(
     assert published and all(p.startswith("127.0.0.1:") for p in published), published
     for name in AIRFLOW_SERVICES[1:]:
         assert services[name]["depends_on"]["airflow-apiserver"]["condition"] == "service_healthy", name
+
+
+SECRETS = ("AIRFLOW_DB_PASSWORD", "RECSYS_PG_PASSWORD", "AIRFLOW_FERNET_KEY", "AIRFLOW_JWT_SECRET",
+           "AIRFLOW_API_SECRET_KEY", "RECSYS_MODEL_SIGNING_KEY")
+
+
+def test_secrets_come_from_an_uncommitted_env_file_and_compose_fails_fast_without_them():
+    text = (ROOT / "docker-compose.yaml").read_text()
+    for name in SECRETS:
+        assert f"${{{name}:?" in text, f"{name} must be required, not defaulted"
+        assert f"${{{name}:-" not in text and f"${{{name}}}" not in text, name
+    example = (ROOT / ".env.example").read_text()
+    assert all(f"\n{name}=\n" in example for name in SECRETS), "the example lists every secret, empty"
+    assert ".env" in (ROOT / ".gitignore").read_text().split()
+    env = compose()["x-airflow-common"]["environment"]
+    assert env["AIRFLOW__CORE__FERNET_KEY"].startswith("${AIRFLOW_FERNET_KEY:?")
+    assert env["AIRFLOW__API_AUTH__JWT_SECRET"].startswith("${AIRFLOW_JWT_SECRET:?")
