@@ -9,6 +9,7 @@ import json
 import os
 from urllib.parse import quote
 
+from recsys.local.services import airflow_home
 from recsys.settings import PROJECT_ROOT, Settings
 
 # moto accepts any credentials; long enough that Airflow's secret masker does not warn.
@@ -33,9 +34,8 @@ def warehouse_connection_uri(settings: Settings) -> str:
 
 def airflow_env(settings: Settings) -> dict[str, str]:
     """Environment variables for Airflow processes running on the local stack."""
-    airflow_home = settings.state_dir / "airflow"
     return {
-        "AIRFLOW_HOME": str(airflow_home),
+        "AIRFLOW_HOME": str(airflow_home(settings)),
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",

@@ -292,9 +292,17 @@ def stop_postgres(settings: Settings) -> None:
 
 # --- all -----------------------------------------------------------------------
 
+def airflow_home(settings: Settings) -> Path:
+    """AIRFLOW_HOME of the local stack."""
+    return settings.state_dir / "airflow"
+
+
 def up(settings: Settings) -> None:
     """Start every local service and wait until each is healthy."""
     settings.state_dir.mkdir(parents=True, exist_ok=True)
+    # Airflow's home holds its metadata database (connections, variables) and task logs: its owner only.
+    airflow_home(settings).mkdir(mode=0o700, exist_ok=True)
+    os.chmod(airflow_home(settings), 0o700)
     start_moto(settings)
     start_postgres(settings)
 

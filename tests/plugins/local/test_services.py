@@ -102,3 +102,8 @@ def test_postgres_asks_every_role_for_its_password_and_listens_on_loopback_only(
                 cur.execute("copy (select 1) to program 'id'")  # no shell commands through the warehouse
     finally:
         conn.close()
+
+
+def test_airflow_home_with_its_metadata_database_is_private_to_its_owner(local_stack):
+    home = services.airflow_home(local_stack)
+    assert home.stat().st_mode & 0o077 == 0, "nobody else reads airflow.db (connections) or the task logs"
