@@ -48,14 +48,19 @@ def write_parquet(hook, bucket: str, key: str, table: pa.Table) -> None:
     hook.load_bytes(parquet_bytes(table), key=key, bucket_name=bucket, replace=True)
 
 
-def read_clean_manifest(hook, bucket: str, ds: str) -> dict:
-    """The clean job's row accounting for ``ds`` (the single JSON part Spark wrote)."""
+def read_clean_manifest(hook, bucket: str, ds: str, complete: bool = True) -> dict:
+    """The clean job's row accounting for ``ds`` (the single JSON part Spark wrote); with ``complete``, only
+    when the job put the whole day in place (a refused run's manifest is an error naming its reasons)."""
     prefix = lake.clean_manifest_prefix(ds)
     keys = [k for k in hook.list_keys(bucket_name=bucket, prefix=prefix) or [] if "/part-" in k]
     if len(keys) != 1:
         raise FileNotFoundError(f"expected one part file under s3://{bucket}/{prefix}, found {keys}; "
                                 f"run clean for ds={ds} first")
-    return json.loads(hook.read_key(keys[0], bucket_name=bucket))
+    manifest = json.loads(hook.read_key(keys[0], bucket_name=bucket))
+    if complete and manifest.get("status") != "complete":
+        raise ValueError(f"the clean job refused ds={ds} (status {manifest.get('status')!r}): "
+                         f"{ {t: c['top_reasons'] for t, c in manifest['tables'].items() if c['top_reasons']} }")
+    return manifest
 
 
 def write_jsonl(hook, bucket: str, key: str, records: list[dict]) -> None:

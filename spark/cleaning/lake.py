@@ -7,7 +7,9 @@ and the tests build every path with these functions. Keys are relative to the bu
     raw/<source>/ds=<ds>/                  untouched source files + manifest.json
     clean/<table>/ds=<ds>/                 typed Parquet of each clean table
     quarantine/<table>/ds=<ds>/            rejected rows with their reason
-    manifests/clean/ds=<ds>/               the clean job's row accounting (one JSON part)
+    manifests/clean/ds=<ds>/               the clean job's row accounting (one JSON part); status
+                                           "complete" once the day's clean tables are in place
+    staging/ds=<ds>/<final prefix>         the clean job's output until it is complete
     manifests/redshift/<table>/ds=<ds>/    Redshift COPY manifests
     models/<run_id>/                       one model run: model, params, metrics, report
     models/ds=<ds>/<run_id>.json           the model runs of one day (newest name last)
@@ -54,6 +56,11 @@ def clean_prefix(table: str, ds: str) -> str:
 def quarantine_prefix(table: str, ds: str) -> str:
     """Prefix of the rejected rows (with reasons) of one table and day."""
     return f"quarantine/{table}/ds={ds}/"
+
+
+def staging_prefix(ds: str, final_prefix: str = "") -> str:
+    """Where the clean job writes ``final_prefix`` of ``ds`` until the whole job has succeeded."""
+    return f"staging/ds={ds}/{final_prefix}"
 
 
 def clean_manifest_prefix(ds: str) -> str:

@@ -7,10 +7,14 @@ S3 settings come from the Spark/Hadoop configuration, not from this script.
 Reads   <lake>/raw/<dataset>/ds=<ds>/      the files listed in its manifest.json
 Writes  <lake>/clean/<table>/ds=<ds>/      users, movies, movie_genres, ratings, books, book_genres
         <lake>/quarantine/<table>/ds=<ds>/ source_file, line_number, raw_line, reason
-        <lake>/manifests/clean/ds=<ds>/    JSON: rows in / clean / quarantined / deduplicated per table
+        <lake>/manifests/clean/ds=<ds>/    JSON: rows in / clean / quarantined / deduplicated per table,
+                                           status "complete" (or "refused")
+        Tables are written under staging/ds=<ds>/ and moved into place only when every table
+        is written and the accounting holds, so a failing job never leaves a half-replaced day.
 Fails   when a table's rows do not balance or it quarantines more than
-        --max-quarantine-fraction of its rows (the manifest is written first).
-        This is the one place the accounting is enforced, on either engine.
+        --max-quarantine-fraction of its rows (the manifest, status "refused", is written first;
+        the day's clean tables stay as they were). This is the one place the accounting is
+        enforced, on either engine.
 
 Paths come from :mod:`spark.cleaning.lake`, the layout every reader and writer shares.
 """
@@ -73,6 +77,7 @@ class CleaningRun:
                  on_table: Callable[[str, TableCounts, float], None] | None = None):
         self.spark, self.lake_root, self.ds = spark, lake_root, ds
         self.counts: dict[str, TableCounts] = {}
+        self.outputs: list[str] = []  # final prefixes written under staging/
         self.on_table = on_table
         self._started = time.monotonic()
 
@@ -94,15 +99,40 @@ class CleaningRun:
         parts = [read_lines(self.spark, prefix + name, name, spec.encoding) for name in names]
         return reduce(DataFrame.unionByName, parts)
 
+    def staged(self, final_prefix: str) -> str:
+        """Where ``final_prefix`` is written until the job is complete."""
+        self.outputs.append(final_prefix)
+        return lake.uri(self.lake_root, lake.staging_prefix(self.ds, final_prefix))
+
     def write(self, df: DataFrame, table: str) -> None:
-        df.write.mode("overwrite").parquet(lake.uri(self.lake_root, lake.clean_prefix(table, self.ds)))
+        df.write.mode("overwrite").parquet(self.staged(lake.clean_prefix(table, self.ds)))
+
+    def _fs_path(self, key: str):
+        jvm = self.spark._jvm
+        path = jvm.org.apache.hadoop.fs.Path(lake.uri(self.lake_root, key))
+        return path, path.getFileSystem(self.spark._jsc.hadoopConfiguration())
+
+    def delete(self, key: str) -> None:
+        path, fs = self._fs_path(key)
+        fs.delete(path, True)
+
+    def move_into_place(self) -> None:
+        """Replace each final prefix of the day with what the job staged for it, then drop the staging area."""
+        for i, final in enumerate(self.outputs, 1):
+            source, fs = self._fs_path(lake.staging_prefix(self.ds, final))
+            target, _ = self._fs_path(final)
+            fs.delete(target, True)
+            fs.mkdirs(target.getParent())
+            if not fs.rename(source, target):
+                raise IOError(f"could not move {source} to {target}")
+            log.info("[%d/%d] in place: %s", i, len(self.outputs), final)
+        self.delete(lake.staging_prefix(self.ds))
 
     def account(self, table: str, parsed: DataFrame, clean: DataFrame, quarantine: DataFrame,
                 deduplicated: int = 0) -> None:
         """Write the table's quarantine and record rows in / clean / quarantined / deduplicated."""
         quarantine = quarantine.cache()
-        quarantine.coalesce(1).write.mode("overwrite").parquet(
-            lake.uri(self.lake_root, lake.quarantine_prefix(table, self.ds)))
+        quarantine.coalesce(1).write.mode("overwrite").parquet(self.staged(lake.quarantine_prefix(table, self.ds)))
         counts = TableCounts(rows_in=parsed.count(), rows_clean=clean.count(),
                              rows_quarantined=quarantine.count(), rows_deduplicated=deduplicated,
                              top_reasons=_top_reasons(quarantine))
@@ -175,10 +205,14 @@ class CleaningRun:
             self.write(genres, "book_genres")
             self.account("books", parsed, books, books_q)
 
-    def manifest(self, movies: DatasetSpec, books: DatasetSpec) -> dict:
-        return {"ds": self.ds, "datasets": {MOVIES: movies.name, BOOKS: books.name},
+    def manifest(self, movies: DatasetSpec, books: DatasetSpec, status: str) -> dict:
+        return {"ds": self.ds, "status": status, "datasets": {MOVIES: movies.name, BOOKS: books.name},
                 "demographics": movies.has_demographics,
                 "tables": {t: c.as_dict() for t, c in self.counts.items()}}
+
+    def write_manifest(self, manifest: dict) -> None:
+        (self.spark.createDataFrame([(json.dumps(manifest),)], "value string").coalesce(1)
+         .write.mode("overwrite").text(lake.uri(self.lake_root, lake.clean_manifest_prefix(self.ds))))
 
 
 def run(spark: SparkSession, lake_root: str, ds: str, movies_dataset: str = "sample-movielens",
@@ -187,12 +221,18 @@ def run(spark: SparkSession, lake_root: str, ds: str, movies_dataset: str = "sam
     """Clean both datasets of ``ds``; write and return the manifest, then enforce the accounting."""
     movies, books = get_dataset(movies_dataset, MOVIES), get_dataset(books_dataset, BOOKS)
     job = CleaningRun(spark, lake_root, ds, on_table)
+    job.delete(lake.staging_prefix(ds))  # what an earlier failed attempt left
     job.movies_domain(movies)
     job.books_domain(books)
-    manifest = job.manifest(movies, books)
-    (spark.createDataFrame([(json.dumps(manifest),)], "value string").coalesce(1)
-     .write.mode("overwrite").text(lake.uri(job.lake_root, lake.clean_manifest_prefix(ds))))
-    check_counts(manifest["tables"], max_quarantine_fraction)
+    try:
+        check_counts(job.manifest(movies, books, "refused")["tables"], max_quarantine_fraction)
+    except (AccountingError, QuarantineError):
+        job.write_manifest(job.manifest(movies, books, "refused"))
+        raise
+    job.delete(lake.clean_manifest_prefix(ds))  # no manifest while the day's tables are being replaced
+    job.move_into_place()
+    manifest = job.manifest(movies, books, "complete")
+    job.write_manifest(manifest)
     return manifest
 
 

@@ -126,3 +126,32 @@ def test_quarantine_gate_fails_with_table_counts_and_reasons(spark, tmp_path):
         clean_sources.run(spark, f"file://{tmp_path}", DS, "ml-100k", "goodbooks-10k", 0.05)
     manifest = json.loads(next((tmp_path / layout.clean_manifest_prefix(DS)).glob("part-*")).read_text())
     assert manifest["tables"]["ratings"]["rows_quarantined"] == 5, "the manifest is written before failing"
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")}
+
+
+def test_a_failing_rerun_leaves_the_days_clean_tables_as_they_were(spark, tmp_path):
+    """An empty u.item stops the job after users were cleaned: the day's users must not be half-replaced."""
+    good = {n: b.encode() for n, b in GOOD["ml-100k"].items()}
+    books = {n: b.encode() for n, b in GOOD["goodbooks-10k"].items()}
+    stage_raw(tmp_path, "ml-100k", DS, good)
+    stage_raw(tmp_path, "goodbooks-10k", DS, books)
+    assert clean_sources.run(spark, f"file://{tmp_path}", DS, "ml-100k", "goodbooks-10k", 1.0)["status"] == "complete"
+    before = {zone: _tree(tmp_path / zone) for zone in ("clean", "quarantine", "manifests")}
+
+    changed_users = good["u.user"].replace(b"writer", b"artist")
+    stage_raw(tmp_path, "ml-100k", DS, {**good, "u.user": changed_users, "u.item": b""})
+    with pytest.raises(SourceFileError, match=r"u\.item: empty file"):
+        clean_sources.run(spark, f"file://{tmp_path}", DS, "ml-100k", "goodbooks-10k", 1.0)
+    assert {zone: _tree(tmp_path / zone) for zone in ("clean", "quarantine", "manifests")} == before
+
+    wrong = {**good, "u.data": (CORPUS / "wrong_delimiter" / "u.data.corpus").read_bytes()}
+    stage_raw(tmp_path, "ml-100k", DS, wrong)
+    with pytest.raises(QuarantineError):
+        clean_sources.run(spark, f"file://{tmp_path}", DS, "ml-100k", "goodbooks-10k", 0.05)
+    assert _tree(tmp_path / "clean") == before["clean"], "a refused day's tables are never moved into place"
+    manifest = json.loads(next((tmp_path / layout.clean_manifest_prefix(DS)).glob("part-*")).read_text())
+    assert manifest["status"] == "refused"

@@ -31,7 +31,7 @@ def _print_clean(s3, bucket: str, ds: str) -> bool:
     from recsys.lake_io import read_clean_manifest
 
     try:
-        tables = read_clean_manifest(s3, bucket, ds)["tables"]
+        tables = read_clean_manifest(s3, bucket, ds, complete=False)["tables"]
     except FileNotFoundError:
         print(f"\nnothing was cleaned for ds={ds} in s3://{bucket}/: no run of that day to summarise")
         return False
