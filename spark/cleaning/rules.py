@@ -35,8 +35,9 @@ MAX_ID = 2**31 - 1
 
 
 def numeric_id(c: Column) -> Column:
-    """An id with surrounding quotes and whitespace stripped (``" 42"`` -> ``42``), nothing else changed."""
-    return F.regexp_replace(c, r"[\s\"']", "")
+    """An id with surrounding quotes and whitespace stripped (``" '42' "`` -> ``42``), nothing else changed
+    (``4 2`` stays as it is, and is then refused as not a plain id)."""
+    return F.regexp_replace(c, r"^[\s\"']+|[\s\"']+$", "")
 
 
 def not_positive_id(c: Column) -> Column:

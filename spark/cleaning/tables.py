@@ -52,13 +52,6 @@ def _keep_latest_line(df: DataFrame, keys: list[str]) -> tuple[DataFrame, int]:
     return ranked.where("_rank = 1").drop("_rank"), ranked.where("_rank > 1").count()
 
 
-def _split_duplicate_keys(df: DataFrame, keys: list[str]) -> tuple[DataFrame, DataFrame]:
-    """Rows whose key occurs once, and every copy of a repeated key as quarantine."""
-    counted = df.withColumn("_n", F.count("*").over(Window.partitionBy(*keys)))
-    repeated = counted.where("_n > 1").withColumn("reason", F.lit(f"duplicate {', '.join(keys)}"))
-    return counted.where("_n = 1").drop("_n"), quarantine_rows(repeated)
-
-
 def age_bucket(age: Column) -> Column:
     """The MovieLens-1M bucket of an exact age (buckets start at the age codes)."""
     codes = sorted(AGE_BUCKETS)
@@ -110,8 +103,9 @@ def _movie_genre(genre: Column) -> Column:
     return F.create_map(*[F.lit(x) for pair in names.items() for x in pair])[F.lower(F.trim(genre))]
 
 
-def clean_movies(parsed: DataFrame) -> tuple[DataFrame, DataFrame, DataFrame]:
-    """-> movies(movie_id, title, release_year, genres) and movie_genres(movie_id, genre).
+def clean_movies(parsed: DataFrame) -> tuple[DataFrame, DataFrame, DataFrame, int]:
+    """-> movies(movie_id, title, release_year, genres), movie_genres(movie_id, genre), quarantine and how many
+    earlier lines of a repeated movie_id were dropped (the latest line is kept, as for users).
 
     Titles lose their "(year)" suffix, which becomes ``release_year`` when the
     source has no year column; genre names are mapped to one spelling.
@@ -133,10 +127,10 @@ def clean_movies(parsed: DataFrame) -> tuple[DataFrame, DataFrame, DataFrame]:
         F.when(title != "", title).otherwise(title_year).alias("title"),
         year.cast("int").alias("release_year"),
         F.array_sort(F.array_distinct(F.transform("_genres", _movie_genre))).alias("genres"))
-    movies, dupes = _split_duplicate_keys(typed, ["movie_id"])
+    movies, deduplicated = _keep_latest_line(typed, ["movie_id"])
     movies = movies.drop(*PROVENANCE)
     movie_genres = movies.select("movie_id", F.explode("genres").alias("genre"))
-    return movies, movie_genres, quarantine_rows(rejected).unionByName(dupes)
+    return movies, movie_genres, quarantine_rows(rejected), deduplicated
 
 
 def _off_scale(rating: Column, scale: RatingScale) -> Column:
@@ -189,9 +183,10 @@ def book_genre(name: Column) -> Column:
     return F.when(genre.isin(*BOOK_GENRES), genre)
 
 
-def clean_books(parsed: DataFrame) -> tuple[DataFrame, DataFrame]:
+def clean_books(parsed: DataFrame) -> tuple[DataFrame, DataFrame, int]:
     """-> books(book_id, goodreads_book_id, title, authors, publication_year, average_rating,
-    ratings_count, listed_genres); ``listed_genres`` holds the source's own genre list, if any."""
+    ratings_count, listed_genres), quarantine and how many earlier lines of a repeated book_id were dropped;
+    ``listed_genres`` holds the source's own genre list, if any."""
     bid, avg, count = numeric_id(F.col("book_id")), F.col("average_rating"), F.col("ratings_count")
     year = F.col("publication_year")
     valid, rejected = split_valid(parsed, [
@@ -210,8 +205,8 @@ def clean_books(parsed: DataFrame) -> tuple[DataFrame, DataFrame]:
         F.when(year.rlike(r"^-?\d+(\.0+)?$"), year.cast("double").cast("int")).alias("publication_year"),
         avg.cast("double").alias("average_rating"), count.cast("int").alias("ratings_count"),
         F.col("genres").alias("listed_genres"))
-    books, dupes = _split_duplicate_keys(typed, ["book_id"])
-    return books.drop(*PROVENANCE), quarantine_rows(rejected).unionByName(dupes)
+    books, deduplicated = _keep_latest_line(typed, ["book_id"])
+    return books.drop(*PROVENANCE), quarantine_rows(rejected), deduplicated
 
 
 def clean_tags(parsed: DataFrame) -> tuple[DataFrame, DataFrame]:

@@ -83,11 +83,11 @@ class CleaningRun:
 
     def raw_files(self, spec: DatasetSpec) -> list[str]:
         """The file names the ingest manifest of ``spec`` lists for this ds."""
-        path = lake.uri(self.lake_root, lake.raw_manifest_key(spec.name, self.ds))
-        try:
-            text = self.spark.read.text(path, wholetext=True).first()["value"]
-        except Exception as exc:  # noqa: BLE001 - Spark raises AnalysisException for a missing path
-            raise SourceFileError(f"{path}: no ingest manifest; run ingest_raw for this ds first") from exc
+        uri = lake.uri(self.lake_root, lake.raw_manifest_key(spec.name, self.ds))
+        path, fs = self._fs_path(lake.raw_manifest_key(spec.name, self.ds))
+        if not fs.exists(path):  # any other failure (network, credentials) is raised as is: a retry may pass
+            raise SourceFileError(f"{uri}: no ingest manifest; run ingest_raw for this ds first")
+        text = self.spark.read.text(uri, wholetext=True).first()["value"]
         return sorted(json.loads(text)["files"])
 
     def read(self, spec: DatasetSpec, files: list[str], pattern: str) -> DataFrame:
@@ -144,8 +144,8 @@ class CleaningRun:
         if self.on_table:
             self.on_table(table, counts, elapsed)
 
-    def movies_domain(self, spec: DatasetSpec) -> None:
-        parsers, files = MOVIE_FORMATS[spec.format], self.raw_files(spec)
+    def movies_domain(self, spec: DatasetSpec, files: list[str]) -> None:
+        parsers = MOVIE_FORMATS[spec.format]
 
         def parse(table: str) -> DataFrame:
             pattern, parser = parsers[table]
@@ -161,11 +161,11 @@ class CleaningRun:
             self.account("users", parsed, users, quarantine, deduplicated)
 
         parsed = parse("movies")
-        movies, movie_genres, quarantine = tables.clean_movies(parsed)
+        movies, movie_genres, quarantine, deduplicated = tables.clean_movies(parsed)
         movies = movies.cache()
         self.write(movies, "movies")
         self.write(movie_genres, "movie_genres")
-        self.account("movies", parsed, movies, quarantine)
+        self.account("movies", parsed, movies, quarantine, deduplicated)
 
         not_after = int((dt.datetime.fromisoformat(self.ds) + dt.timedelta(days=1))
                         .replace(tzinfo=dt.timezone.utc).timestamp())
@@ -180,35 +180,37 @@ class CleaningRun:
             log.info("%s has no demographics: users are the raters, with every demographic field null", spec.name)
             self.write(tables.users_without_demographics(ratings), "users")
 
-    def books_domain(self, spec: DatasetSpec) -> None:
-        files = self.raw_files(spec)
+    def books_domain(self, spec: DatasetSpec, files: list[str]) -> None:
         if spec.format == "goodbooks":
             parsed = {name: parser(self.read(spec, files, f"{name}.csv")).cache() for name, parser in (
                 ("books", formats.goodbooks_books), ("tags", formats.goodbooks_tags),
                 ("book_tags", formats.goodbooks_book_tags))}
-            books, books_q = tables.clean_books(parsed["books"])
+            books, books_q, books_deduplicated = tables.clean_books(parsed["books"])
             tags, tags_q = tables.clean_tags(parsed["tags"])
             book_tags, book_tags_q = tables.clean_book_tags(parsed["book_tags"])
             genres = tables.shelf_genres(books, tags, book_tags).cache()
             books = tables.with_genres(books, genres).cache()
             self.write(books, "books")
             self.write(genres, "book_genres")
-            self.account("books", parsed["books"], books, books_q)
+            self.account("books", parsed["books"], books, books_q, books_deduplicated)
             self.account("tags", parsed["tags"], tags, tags_q)
             self.account("book_tags", parsed["book_tags"], book_tags, book_tags_q)
         else:  # goodreads-list: one CSV that carries its own genre list
             parsed = formats.goodreads_list_books(self.read(spec, files, spec.files[0])).cache()
-            books, books_q = tables.clean_books(parsed)
+            books, books_q, books_deduplicated = tables.clean_books(parsed)
             books = books.cache()
             genres = tables.listed_genres(books).cache()
             self.write(tables.with_genres(books, genres), "books")
             self.write(genres, "book_genres")
-            self.account("books", parsed, books, books_q)
+            self.account("books", parsed, books, books_q, books_deduplicated)
 
     def manifest(self, movies: DatasetSpec, books: DatasetSpec, status: str) -> dict:
-        return {"ds": self.ds, "status": status, "datasets": {MOVIES: movies.name, BOOKS: books.name},
-                "demographics": movies.has_demographics,
-                "tables": {t: c.as_dict() for t, c in self.counts.items()}}
+        manifest = {"ds": self.ds, "status": status, "datasets": {MOVIES: movies.name, BOOKS: books.name},
+                    "demographics": movies.has_demographics,
+                    "tables": {t: c.as_dict() for t, c in self.counts.items()}}
+        if status == "refused":  # the refused tables and their quarantine stay there until the next attempt
+            manifest["staged_under"] = lake.staging_prefix(self.ds)
+        return manifest
 
     def write_manifest(self, manifest: dict) -> None:
         (self.spark.createDataFrame([(json.dumps(manifest),)], "value string").coalesce(1)
@@ -221,19 +223,23 @@ def run(spark: SparkSession, lake_root: str, ds: str, movies_dataset: str = "sam
     """Clean both datasets of ``ds``; write and return the manifest, then enforce the accounting."""
     movies, books = get_dataset(movies_dataset, MOVIES), get_dataset(books_dataset, BOOKS)
     job = CleaningRun(spark, lake_root, ds, on_table)
-    job.delete(lake.staging_prefix(ds))  # what an earlier failed attempt left
-    job.movies_domain(movies)
-    job.books_domain(books)
     try:
-        check_counts(job.manifest(movies, books, "refused")["tables"], max_quarantine_fraction)
-    except (AccountingError, QuarantineError):
-        job.write_manifest(job.manifest(movies, books, "refused"))
-        raise
-    job.delete(lake.clean_manifest_prefix(ds))  # no manifest while the day's tables are being replaced
-    job.move_into_place()
-    manifest = job.manifest(movies, books, "complete")
-    job.write_manifest(manifest)
-    return manifest
+        movie_files, book_files = job.raw_files(movies), job.raw_files(books)  # before anything is written
+        job.delete(lake.staging_prefix(ds))  # what an earlier failed attempt left
+        job.movies_domain(movies, movie_files)
+        job.books_domain(books, book_files)
+        try:
+            check_counts(job.manifest(movies, books, "refused")["tables"], max_quarantine_fraction)
+        except (AccountingError, QuarantineError):
+            job.write_manifest(job.manifest(movies, books, "refused"))
+            raise
+        job.delete(lake.clean_manifest_prefix(ds))  # no manifest while the day's tables are being replaced
+        job.move_into_place()
+        manifest = job.manifest(movies, books, "complete")
+        job.write_manifest(manifest)
+        return manifest
+    finally:
+        spark.catalog.clearCache()  # the job caches every table; a session running several days must not fill up
 
 
 def main(argv: list[str] | None = None) -> None:

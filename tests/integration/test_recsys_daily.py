@@ -20,6 +20,7 @@ from recsys import stages
 from recsys.backends import s3_hook
 from recsys.local import airflow_stack
 from recsys.serving import registry
+from recsys.serving.signing import signing_key
 from recsys.settings import PROJECT_ROOT
 from spark.cleaning import lake
 from tests.integration.conftest import airflow, dynamo_items, live_run_id
@@ -38,7 +39,7 @@ def _expected_from_raw(sample: Path) -> dict:
     latest: dict[tuple[int, int], int] = {}
     for line in (ml / "ratings.dat").read_text("latin-1").splitlines():
         f = line.split("::")
-        if len(f) != 4 or not all(x.isdigit() for x in f) or not 1 <= int(f[2]) <= 5:
+        if len(f) != 4 or not all(x.isdigit() and len(x) <= 10 for x in f) or not 1 <= int(f[2]) <= 5:
             continue
         u, m = int(f[0]), int(f[1])
         if u in users and m in movie_genres:
@@ -179,12 +180,13 @@ def backfill(local_stack, two_runs, tmp_path_factory):
     for name in ("users.dat", "movies.dat", "ratings.dat"):
         lines = (sample / name).read_bytes().split(b"\n")
         if name != "movies.dat":
-            lines = [l for l in lines if not (l.split(b"::")[0].isdigit() and int(l.split(b"::")[0]) in REMOVED_USERS)]
+            removed = {str(u).encode() for u in REMOVED_USERS}
+            lines = [line for line in lines if line.split(b"::")[0] not in removed]
         (folder / name).write_bytes(b"\n".join(lines))
     airflow("dags", "test", "recsys_daily", DS_OLD, "--conf", json.dumps({"dataset_uri": str(folder)}),
             log=tmp_path_factory.mktemp("airflow-backfill") / "run.log")
     hook = s3_hook(local_stack)
-    run_id = registry.runs_of_day(hook, local_stack.lake_bucket, DS_OLD)[-1]
+    run_id = registry.runs_of_day(hook, local_stack.lake_bucket, signing_key(local_stack), DS_OLD)[-1]
     return run_id, hook.read_key(lake.recs_key(DS_OLD), bucket_name=local_stack.lake_bucket)
 
 

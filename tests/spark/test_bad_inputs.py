@@ -57,11 +57,12 @@ CASES = {
     "truncated_last_line": ("ml-100k", {"ratings": {"wrong number of fields: expected 4 '\t'-separated, found 3": [6]}}),
     "binary_garbage": ("ml-100k", {"movies": {"binary or control characters in line": None}}),
     "wrong_encoding": ("ml-100k", {"books": {"not valid UTF-8 text": [3]}}),
-    "non_plain_ids": ("ml-100k", {"ratings": {"user_id is not a positive integer": [2, 3, 4],
+    "non_plain_ids": ("ml-100k", {"ratings": {"user_id is not a positive integer": [2, 3, 4, 6],
                                               "movie_id is not a positive integer": [5]}}),
     "implausible_timestamps": ("ml-100k", {"ratings": {"timestamp before the dataset's first day": [2, 3]}}),
     "out_of_range_ratings": ("ml-100k", {"ratings": {"rating outside 1-5 in steps of 1": [2, 3]}}),
     "unknown_users_and_items": ("ml-100k", {"ratings": {"unknown user_id": [3], "unknown movie_id": [4]}}),
+    "duplicate_keys": ("ml-100k", {}),  # the latest line of a repeated id is kept: see the test below
     "netflix_block_without_header": ("netflix", {"ratings": {"rating line before any movie_id: header": [1]}}),
 }
 
@@ -116,6 +117,22 @@ def test_bad_input_is_reported_and_raw_stays_untouched(spark, corpus_runs, case)
                 assert sorted(r["line_number"] for r in rows) == line_numbers
 
 
+def test_a_repeated_id_keeps_its_latest_line_and_its_ratings_stay_clean(spark, corpus_runs):
+    manifest, lake, _ = corpus_runs["duplicate_keys"]
+    tables = manifest["tables"]
+    assert (tables["users"]["rows_deduplicated"], tables["movies"]["rows_deduplicated"]) == (1, 1)
+    assert tables["ratings"]["rows_quarantined"] == 0, "no rating is lost to a repeated movie or user line"
+    read = lambda table: spark.read.parquet(f"file://{lake}/{layout.clean_prefix(table, DS)}")  # noqa: E731
+    assert read("users").where("user_id = 2").collect()[0]["occupation"] == "artist"
+    assert read("movies").where("movie_id = 2").collect()[0]["genres"] == ["Action", "Adventure"]
+
+
+def test_surrounding_quotes_and_spaces_are_stripped_from_ids(spark, corpus_runs):
+    _, lake, _ = corpus_runs["non_plain_ids"]
+    ratings = spark.read.parquet(f"file://{lake}/{layout.clean_prefix('ratings', DS)}")
+    assert sorted((r["user_id"], r["movie_id"]) for r in ratings.collect()) == [(1, 1), (2, 3)]
+
+
 def test_quarantine_gate_fails_with_table_counts_and_reasons(spark, tmp_path):
     movies = {n: b.encode() for n, b in GOOD["ml-100k"].items()}
     movies["u.data"] = (CORPUS / "wrong_delimiter" / "u.data.corpus").read_bytes()
@@ -155,3 +172,5 @@ def test_a_failing_rerun_leaves_the_days_clean_tables_as_they_were(spark, tmp_pa
     assert _tree(tmp_path / "clean") == before["clean"], "a refused day's tables are never moved into place"
     manifest = json.loads(next((tmp_path / layout.clean_manifest_prefix(DS)).glob("part-*")).read_text())
     assert manifest["status"] == "refused"
+    staged = tmp_path / manifest["staged_under"] / layout.quarantine_prefix("ratings", DS)
+    assert spark.read.parquet(f"file://{staged}").count() == 5, "the refused day's quarantine can be inspected"

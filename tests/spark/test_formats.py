@@ -18,7 +18,7 @@ def test_ml100k_items_turn_genre_flags_into_names(lines):
                 f"267|unknown||||{flags(0)}",
                 f"3|Four Rooms|01-Jan-1995||http://x|{flags(16)}",
                 f"4|Bad flags (1995)|01-Jan-1995||http://x|{flags(1).replace('0', '2', 1)}")
-    movies, _, quarantine = tables.clean_movies(formats.ml100k_movies(raw))
+    movies, _, quarantine, _ = tables.clean_movies(formats.ml100k_movies(raw))
     rows = {r["movie_id"]: (r["title"], r["release_year"], r["genres"]) for r in movies.collect()}
     assert rows == {1: ("Toy Story", 1995, ["Animation", "Children's", "Comedy"]),
                     267: ("unknown", None, []), 3: ("Four Rooms", 1995, ["Thriller"])}
@@ -26,7 +26,7 @@ def test_ml100k_items_turn_genre_flags_into_names(lines):
 
 
 def test_ml100k_ratings_are_tab_separated(lines):
-    movies, _, _ = tables.clean_movies(formats.ml1m_movies(lines("242::A (1990)::Drama")))
+    movies, _, _, _ = tables.clean_movies(formats.ml1m_movies(lines("242::A (1990)::Drama")))
     users, _, _ = tables.clean_users(formats.ml100k_users(lines("196|49|M|writer|55105")))
     raw = lines("196\t242\t3\t881250949", "196,242,3,881250949")
     ratings, quarantine, _ = tables.clean_ratings(formats.ml100k_ratings(raw), users, movies, NOT_AFTER,
@@ -39,7 +39,7 @@ def test_ml_latest_movies_quoted_titles_imax_and_no_genres(lines):
     raw = lines("movieId,title,genres", '1,"American President, The (1995)",Comedy|Drama|Romance',
                 "2,Avatar (2009),Action|Adventure|Sci-Fi|IMAX", "3,Some Film (2015),(no genres listed)",
                 "4,Kids (1990),Children", source_file="movies.csv")
-    movies, _, quarantine = tables.clean_movies(formats.ml_latest_movies(raw))
+    movies, _, quarantine, _ = tables.clean_movies(formats.ml_latest_movies(raw))
     rows = {r["movie_id"]: (r["title"], r["release_year"], r["genres"]) for r in movies.collect()}
     assert rows == {1: ("American President, The", 1995, ["Comedy", "Drama", "Romance"]),
                     2: ("Avatar", 2009, ["Action", "Adventure", "IMAX", "Sci-Fi"]),
@@ -48,7 +48,7 @@ def test_ml_latest_movies_quoted_titles_imax_and_no_genres(lines):
 
 
 def test_ratings_only_sources_get_users_without_invented_demographics(lines):
-    movies, _, _ = tables.clean_movies(formats.ml1m_movies(lines("10::A (1990)::Drama")))
+    movies, _, _, _ = tables.clean_movies(formats.ml1m_movies(lines("10::A (1990)::Drama")))
     raw = lines("userId,movieId,rating,timestamp", "7,10,4.5,978300760", source_file="ratings.csv")
     ratings, _, _ = tables.clean_ratings(formats.ml_latest_ratings(raw), None, movies, NOT_AFTER,
                                          RatingScale(0.5, 5, 0.5))
@@ -77,7 +77,7 @@ def test_netflix_blocks_assign_movies_across_file_splits(spark, tmp_path):
 
 
 def test_netflix_titles_keep_commas_and_dates_become_timestamps(lines):
-    movies, _, _ = tables.clean_movies(formats.netflix_movies(lines(
+    movies, _, _, _ = tables.clean_movies(formats.netflix_movies(lines(
         "1,2003,Dinosaur Planet", "2,NULL,Lord of the Rings: The Return of the King, Extended Edition")))
     rows = {r["movie_id"]: (r["title"], r["release_year"]) for r in movies.collect()}
     assert rows == {1: ("Dinosaur Planet", 2003),
@@ -88,7 +88,7 @@ def test_goodreads_list_genres_are_normalised_in_list_order(lines):
     raw = lines("title,author,genres,avg_rating", 'Dune,Frank Herbert,"Science Fiction, Classics, Fiction",4.2',
                 'Educated,Tara Westover,"[\'Nonfiction\', \'Memoir\']",4.5', ",No Title,Fantasy,4",
                 source_file="best.csv")
-    books, quarantine = tables.clean_books(formats.goodreads_list_books(raw))
+    books, quarantine, _ = tables.clean_books(formats.goodreads_list_books(raw))
     genres = tables.listed_genres(books)
     out = {r["title"]: r["genres"] for r in tables.with_genres(books, genres).collect()}
     assert out == {"Dune": ["science-fiction", "classics"], "Educated": ["non-fiction", "biography"]}

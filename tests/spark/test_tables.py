@@ -44,7 +44,7 @@ def test_ids_are_plain_positive_integers_never_coerced_into_another_id(lines, wr
 def test_a_user_listed_twice_keeps_the_later_line_and_all_their_ratings(lines):
     users, quarantine, deduplicated = tables.clean_users(formats.ml1m_users(
         lines("1::F::1::10::48067", "1::F::18::10::48067")))
-    movies, _, _ = tables.clean_movies(formats.ml1m_movies(lines("10::A (1990)::Drama")))
+    movies, _, _, _ = tables.clean_movies(formats.ml1m_movies(lines("10::A (1990)::Drama")))
     ratings, rejected, _ = tables.clean_ratings(formats.ml1m_ratings(lines("1::10::5::978300760")), users, movies,
                                                 NOT_AFTER, STARS)
     assert [(r["user_id"], r["age_bucket"]) for r in users.collect()] == [(1, "18-24")]
@@ -65,7 +65,7 @@ def test_ml100k_users_keep_exact_age_and_bucket_it(lines):
 def test_movies_split_title_and_year_and_normalise_genres(lines):
     raw = lines("1::Toy Story (1995)::Animation|Children's|Comedy", "2::Amélie (2001)::Comedy|Romance",
                 "3::No Year::Drama", "4::Bad (1999)::Cartoon", "5::Broken")
-    clean, movie_genres, quarantine = tables.clean_movies(formats.ml1m_movies(raw))
+    clean, movie_genres, quarantine, _ = tables.clean_movies(formats.ml1m_movies(raw))
     rows = {r["movie_id"]: r.asDict() for r in clean.collect()}
     assert rows[1] == {"movie_id": 1, "title": "Toy Story", "release_year": 1995,
                        "genres": ["Animation", "Children's", "Comedy"]}
@@ -77,7 +77,7 @@ def test_movies_split_title_and_year_and_normalise_genres(lines):
 
 def test_ratings_range_future_unknown_and_duplicates_balance(lines):
     users, _, _ = tables.clean_users(formats.ml1m_users(lines("1::F::1::10::48067", "2::M::25::1::10001")))
-    movies, _, _ = tables.clean_movies(formats.ml1m_movies(lines("10::A (1990)::Drama", "11::B (1991)::Comedy")))
+    movies, _, _, _ = tables.clean_movies(formats.ml1m_movies(lines("10::A (1990)::Drama", "11::B (1991)::Comedy")))
     raw = lines("1::10::5::978300760", "1::10::3::978300900",   # re-rating: the later (3) wins
                 "1::11::4::978300760", "2::10::0::978300760",   # out of range
                 f"2::11::4::{NOT_AFTER + 10}",                   # in the future
@@ -100,7 +100,7 @@ def test_ratings_range_future_unknown_and_duplicates_balance(lines):
 
 
 def test_half_star_scale_accepts_halves_and_rejects_quarters(lines):
-    movies, _, _ = tables.clean_movies(formats.ml1m_movies(lines("10::A (1990)::Drama")))
+    movies, _, _, _ = tables.clean_movies(formats.ml1m_movies(lines("10::A (1990)::Drama")))
     raw = lines("userId,movieId,rating,timestamp", "1,10,3.5,978300760", "2,10,0.5,978300760",
                 "3,10,3.25,978300760", "4,10,0,978300760", source_file="ratings.csv")
     clean, quarantine, _ = tables.clean_ratings(formats.ml_latest_ratings(raw), None, movies, NOT_AFTER,
@@ -116,7 +116,7 @@ def test_book_genres_fold_aliases_drop_noise_and_rank(lines):
     tags = lines("tag_id,tag_name", "1,sci-fi", "2,to-read", "3,Classics ", source_file="tags.csv")
     book_tags = lines("goodreads_book_id,tag_id,count", "100,1,50", "100,2,9000", "100,3,70", "100,3,-1",
                       source_file="book_tags.csv")
-    clean_books, books_q = tables.clean_books(formats.goodbooks_books(books))
+    clean_books, books_q, _ = tables.clean_books(formats.goodbooks_books(books))
     clean_tags, _ = tables.clean_tags(formats.goodbooks_tags(tags))
     clean_book_tags, book_tags_q = tables.clean_book_tags(formats.goodbooks_book_tags(book_tags))
     genres = tables.shelf_genres(clean_books, clean_tags, clean_book_tags).orderBy("genre_rank").collect()
@@ -143,7 +143,7 @@ def test_quarantined_lines_are_stored_so_any_warehouse_accepts_them(lines):
     """NUL cannot be stored in PostgreSQL or Redshift text, nor 70,000 characters in varchar(65535)."""
     long_id = "9" * 70_000
     raw = lines("1::10::5::978300760\x00", f"{long_id}::10::4::978300760", "2::10::4::978300760")
-    movies, _, _ = tables.clean_movies(formats.ml1m_movies(lines("10::A (1990)::Drama")))
+    movies, _, _, _ = tables.clean_movies(formats.ml1m_movies(lines("10::A (1990)::Drama")))
     clean, quarantine, _ = tables.clean_ratings(formats.ml1m_ratings(raw), None, movies, NOT_AFTER, STARS)
     stored = {r["line_number"]: r["raw_line"] for r in quarantine.collect()}
     assert stored[1] == "1::10::5::978300760\\x00"

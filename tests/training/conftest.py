@@ -18,9 +18,11 @@ def training_data_from_sample(folder) -> TrainingData:
                           "zip_region": users.zip.str[0].where(users.zip.str.match(r"^\d{5}"), "other")})
     movies = pd.read_csv(ml / "movies.dat", names=["movie_id", "title", "genre_list"], **read)
     movies["release_decade"] = movies.title.str.extract(r"\((\d{3})\d\)$")[0] + "0s"
-    ratings = pd.read_csv(ml / "ratings.dat", names=["user_id", "movie_id", "rating", "ts"], **read).dropna()
+    ratings = pd.read_csv(ml / "ratings.dat", names=["user_id", "movie_id", "rating", "ts"], dtype=str, **read)
+    plain = ratings.fillna("").apply(lambda column: column.str.fullmatch(r"\d{1,10}")).all(axis=1)
+    ratings = ratings[plain].astype(int)  # the sample's defective lines are what the cleaning quarantines
     ratings = ratings[ratings.rating.between(1, 5) & ratings.user_id.isin(users.user_id)
-                      & ratings.movie_id.isin(movies.movie_id)].astype(int)
+                      & ratings.movie_id.isin(movies.movie_id)]
     ratings = ratings.sort_values("ts").drop_duplicates(["user_id", "movie_id"], keep="last")
     ratings["rated_at"] = pd.to_datetime(ratings.ts, unit="s")
     candidates = pd.DataFrame({"movie_genre": ["Drama", "Comedy", "Sci-Fi", "Drama"], "book_id": [1, 2, 3, 4],

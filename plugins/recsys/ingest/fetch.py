@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from recsys.local.sample_data import generate_sample
+from recsys.local.sample_data import generate_sample, is_current_sample
 from recsys.settings import Settings
 from spark.cleaning.datasets import DatasetSpec
 
@@ -236,7 +236,7 @@ def fetch(settings: Settings, spec: DatasetSpec, uri: str = "", s3_hook=None) ->
         return fetch_uri(spec, uri, settings.cache_dir, s3_hook)
     if spec.sample_folder:
         sample = settings.sample_dir
-        if not (sample / "goodbooks" / "book_tags.csv").exists():
+        if not is_current_sample(sample):
             generate_sample(sample, scale=settings.sample_scale, seed=settings.sample_seed)
         folder = sample / spec.sample_folder
         return Fetched(folder, {"sample": str(folder), "scale": settings.sample_scale, "seed": settings.sample_seed})
