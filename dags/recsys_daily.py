@@ -131,10 +131,10 @@ def recsys_daily():
         return stages.load_warehouse(settings, ds)
 
     @task
-    def prepare_warehouse_build() -> dict:
+    def prepare_warehouse_build(ds=None) -> dict:
         """Create empty `*_next` schemas for dbt to build this ds into, beside the live ones analysts read,
         with a copy of the incremental models' history (`fct_ratings`)."""
-        return stages.prepare_warehouse_build(settings)
+        return stages.prepare_warehouse_build(settings, ds)
 
     @task
     def swap_warehouse(ds=None) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,3 +113,18 @@ class Settings:
 def get_settings() -> Settings:
     """Return settings read from the current environment."""
     return Settings()
+
+
+def local_secret(settings: Settings, name: str) -> str:
+    """A random secret generated once into ``<state>/secrets/<name>`` (folder 0700, file 0600) and read back
+    afterwards: the local stand-in for a secrets manager."""
+    path = settings.state_dir / "secrets" / name
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first: use theirs
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()

@@ -85,14 +85,14 @@ def load_warehouse(settings: Settings, ds: str) -> dict:
     return load_ds(backends.warehouse_loader(settings, s3), s3, settings.lake_bucket, ds)
 
 
-def prepare_warehouse_build(settings: Settings) -> dict:
+def prepare_warehouse_build(settings: Settings, ds: str) -> dict:
     """Fresh ``_next`` schemas for dbt to build the day into, with the incremental models' history."""
     import json
 
     from recsys.warehouse.swap import incremental_models, prepare_build
 
     manifest = json.loads((settings.dbt_project_dir / "target" / "manifest.json").read_text())
-    return prepare_build(backends.warehouse_hook(settings), incremental_models(manifest))
+    return prepare_build(backends.warehouse_hook(settings), ds, incremental_models(manifest))
 
 
 def swap_warehouse(settings: Settings, ds: str) -> dict:
@@ -162,10 +162,10 @@ def score(settings: Settings, run_id: str, ds: str, exploration: float = 0.0) ->
         trained = registry.load_artefacts(hook, settings.lake_bucket, key, run_id)
         data = registry.load_training_data(hook, settings.lake_bucket, key, run_id)
     written = {}
-    for key, records in zip(lake.scored_keys(ds), (score_users(trained, data, exploration=exploration),
-                                                   score_segments(trained, data, exploration=exploration))):
-        write_jsonl(hook, settings.lake_bucket, key, records)
-        written[key] = len(records)
+    for object_key, records in zip(lake.scored_keys(ds), (score_users(trained, data, exploration=exploration),
+                                                          score_segments(trained, data, exploration=exploration))):
+        write_jsonl(hook, settings.lake_bucket, object_key, records)
+        written[object_key] = len(records)
     return {"written": written, "warm_model": trained.warm.name, "cold_start_model": trained.cold.name,
             "exploration": exploration}
 

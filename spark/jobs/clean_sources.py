@@ -117,11 +117,15 @@ class CleaningRun:
         fs.delete(path, True)
 
     def move_into_place(self) -> None:
-        """Replace each final prefix of the day with what the job staged for it, then drop the staging area."""
+        """Replace each final prefix of the day with what the job staged for it, then drop the staging area.
+
+        On S3 a rename is a copy and delete per object, not atomic: readers are kept out by the manifest,
+        which is deleted before the first move and written after the last (loads require it)."""
         for i, final in enumerate(self.outputs, 1):
             source, fs = self._fs_path(lake.staging_prefix(self.ds, final))
             target, _ = self._fs_path(final)
-            fs.delete(target, True)
+            if fs.exists(target) and not fs.delete(target, True):
+                raise IOError(f"could not delete {target} to replace it")
             fs.mkdirs(target.getParent())
             if not fs.rename(source, target):
                 raise IOError(f"could not move {source} to {target}")

@@ -10,7 +10,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from recsys import stages
 from recsys.backends import dynamodb_hook, lake_hook, s3_hook
 from recsys.serving import publish, registry
-from recsys.serving.signing import signing_key
+from recsys.serving.signing import UntrustedArtefactError, signing_key
 from spark.cleaning import lake
 from training.data import TrainingData
 from tests.training.test_gate import metrics
@@ -84,6 +84,14 @@ def test_a_model_file_or_metrics_written_by_someone_else_are_never_loaded(stack_
                      bucket_name=s.lake_bucket, replace=True)
     with pytest.raises(AirflowFailException, match=r"metrics\.json is unsigned or its signature does not match"):
         stages.quality_gate(s, "model-2026-01-10")
+
+    _store(s, "model-2026-01-13")  # a run's signed files, copied whole into another run, do not verify there
+    _store(s, "model-2026-01-14")
+    for name in ("metrics.json", "signatures.json"):
+        hook.copy_object(lake.model_key("model-2026-01-13", name), lake.model_key("model-2026-01-14", name),
+                         source_bucket_name=s.lake_bucket, dest_bucket_name=s.lake_bucket)
+    with pytest.raises(UntrustedArtefactError, match=r"model-2026-01-14/metrics\.json is unsigned"):
+        registry.load_metrics(hook, s.lake_bucket, signing_key(s), "model-2026-01-14")
 
 
 def test_publishing_an_older_ds_is_skipped_and_the_newer_day_stays_live(stack_settings):

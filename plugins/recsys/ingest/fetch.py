@@ -12,6 +12,7 @@ import hashlib
 import logging
 import re
 import shutil
+import urllib.error
 import urllib.request
 import zipfile
 from dataclasses import dataclass
@@ -51,10 +52,22 @@ def check_allowed(uri: str, roots: tuple[str, ...]) -> None:
         path = Path(unquote(parsed.path) if parsed.scheme else uri).expanduser().resolve()
         allowed = any(path.is_relative_to(Path(r).expanduser().resolve()) for r in roots if "://" not in r)
     else:
-        allowed = any(uri.startswith(r) for r in roots if "://" in r)
+        allowed = any(_under(uri, r) for r in roots if "://" in r)
     if not allowed:
         raise SourceError(f"{uri} is outside the allowed source roots {list(roots)}; an operator adds roots "
                           f"with RECSYS_SOURCE_ROOTS")
+
+
+def _under(uri: str, root: str) -> bool:
+    """``uri`` is ``root`` or below it; a bare scheme (``s3://``) allows all of it. A root is a whole path
+    segment, so ``https://files.example.org`` does not allow ``https://files.example.org.evil.com``."""
+    return root.endswith("://") or uri == root or uri.startswith(root if root.endswith("/") else root + "/")
+
+
+def _refused(exc: OSError) -> bool:
+    """True when the server answered that the resource is not there or not ours (a retry cannot help);
+    False for connection errors, timeouts and 5xx/408/429 answers, which Airflow's retries are for."""
+    return isinstance(exc, urllib.error.HTTPError) and 400 <= exc.code < 500 and exc.code not in (408, 429)
 
 
 @dataclass(frozen=True)
@@ -106,7 +119,9 @@ def download(url: str, dest: Path, md5: str | None = None, sha256: str | None = 
                     next_report += 0.25
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise SourceError(f"cannot download {url}: {exc}") from exc
+        if _refused(exc):
+            raise SourceError(f"cannot download {url}: {exc}") from exc
+        raise  # transient: the task is retried
     try:
         got = _verify(partial, md5, sha256)
     except SourceError:
@@ -122,7 +137,9 @@ def published_md5(url: str) -> str:
         with urllib.request.urlopen(url, timeout=60) as response:
             text = response.read(4096).decode("ascii", "replace")
     except OSError as exc:
-        raise SourceError(f"cannot read the published checksum {url}: {exc}") from exc
+        if _refused(exc):
+            raise SourceError(f"cannot read the published checksum {url}: {exc}") from exc
+        raise  # transient: the task is retried
     found = re.search(r"\b[0-9a-fA-F]{32}\b", text)
     if not found:
         raise SourceError(f"{url} holds no md5 checksum")

@@ -15,7 +15,6 @@ import importlib.util
 import logging
 import os
 import pwd
-import secrets
 import shutil
 import signal
 import socket
@@ -25,7 +24,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from recsys.settings import Settings
+from recsys.settings import Settings, local_secret
 
 log = logging.getLogger(__name__)
 PG_SYSTEM_USER = "pgserver"  # postgres refuses to run as root
@@ -183,13 +182,7 @@ host all all ::1/128 scram-sha-256
 
 def pg_superuser_password(settings: Settings) -> str:
     """The embedded PostgreSQL superuser's password: generated on first use into the state folder (0600)."""
-    path = settings.state_dir / "secrets" / "pg-superuser.password"
-    if not path.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(32))
-    return path.read_text().strip()
+    return local_secret(settings, "pg-superuser.password")
 
 
 def _initdb(settings: Settings) -> None:

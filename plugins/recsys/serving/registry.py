@@ -42,7 +42,7 @@ def save_run(hook, bucket: str, key: bytes, run_id: str, artefacts: object, para
                    "metrics.json": json.dumps(metrics, indent=2).encode()})
     for name, body in bodies.items():
         hook.load_bytes(body, key=lake.model_key(run_id, name), bucket_name=bucket, replace=True)
-    signatures = {name: signing.sign(key, body) for name, body in bodies.items()}
+    signatures = {name: signing.sign(key, f"{run_id}/{name}", body) for name, body in bodies.items()}
     hook.load_string(json.dumps(signatures, indent=2), key=lake.model_key(run_id, SIGNATURES), bucket_name=bucket,
                      replace=True)
     hook.load_string(json.dumps({"run_id": run_id, "ds": metrics["ds"]}),
@@ -55,7 +55,8 @@ def _verified(hook, bucket: str, key: bytes, run_id: str, name: str) -> bytes:
     signatures = (json.loads(hook.read_key(signatures_key, bucket_name=bucket))
                   if hook.check_for_key(signatures_key, bucket_name=bucket) else {})
     body = hook.get_key(lake.model_key(run_id, name), bucket_name=bucket).get()["Body"].read()
-    return signing.verify(key, body, signatures.get(name), f"s3://{bucket}/{lake.model_key(run_id, name)}")
+    return signing.verify(key, f"{run_id}/{name}", body, signatures.get(name),
+                          f"s3://{bucket}/{lake.model_key(run_id, name)}")
 
 
 def load_training_data(hook, bucket: str, key: bytes, run_id: str) -> TrainingData:

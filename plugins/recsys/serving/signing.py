@@ -11,9 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import secrets
 
-from recsys.settings import Settings
+from recsys.settings import Settings, local_secret
 
 
 class UntrustedArtefactError(ValueError):
@@ -22,28 +21,18 @@ class UntrustedArtefactError(ValueError):
 
 def signing_key(settings: Settings) -> bytes:
     """The key model runs are signed with (the environment's, or the local state's, created on first use)."""
-    if os.environ.get("RECSYS_MODEL_SIGNING_KEY"):
-        return os.environ["RECSYS_MODEL_SIGNING_KEY"].encode()
-    path = settings.state_dir / "secrets" / "model-signing.key"
-    if not path.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it first
-            return path.read_bytes().strip()
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    return path.read_bytes().strip()
+    return (os.environ.get("RECSYS_MODEL_SIGNING_KEY") or local_secret(settings, "model-signing.key")).encode()
 
 
-def sign(key: bytes, body: bytes) -> str:
-    """HMAC-SHA256 of ``body``, hex."""
-    return hmac.new(key, body, hashlib.sha256).hexdigest()
+def sign(key: bytes, name: str, body: bytes) -> str:
+    """HMAC-SHA256 of ``body`` bound to ``name`` (``<run_id>/<file>``), hex: a signed file copied to another
+    run or another file name no longer verifies."""
+    return hmac.new(key, name.encode() + b"\0" + body, hashlib.sha256).hexdigest()
 
 
-def verify(key: bytes, body: bytes, signature: str | None, what: str) -> bytes:
-    """``body`` if ``signature`` is its HMAC under ``key``; otherwise :class:`UntrustedArtefactError`."""
-    if not signature or not hmac.compare_digest(sign(key, body), signature):
+def verify(key: bytes, name: str, body: bytes, signature: str | None, what: str) -> bytes:
+    """``body`` if ``signature`` is its HMAC for ``name`` under ``key``; otherwise :class:`UntrustedArtefactError`."""
+    if not signature or not hmac.compare_digest(sign(key, name, body), signature):
         raise UntrustedArtefactError(f"{what} is unsigned or its signature does not match: it was not written by "
                                      f"a train task holding this deployment's signing key; refusing to load it")
     return body

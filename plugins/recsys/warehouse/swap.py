@@ -5,7 +5,8 @@ While a run builds, analysts keep reading yesterday's ``staging``, ``intermediat
 ``marts`` and ``seeds``, all of one day; the swap renames every schema at once
 (PostgreSQL and Redshift both rename schemas inside a transaction), so a reader sees
 the old day or the new one, never a mix. ``marts.warehouse_as_of`` says which ds the
-live schemas hold. A backfill of an older ds builds and trains on its own schemas and
+live schemas hold; written when the build starts, it also tells a task which ds a
+``marts_next`` belongs to. A backfill of an older ds builds and trains on its own schemas and
 then drops them instead of swapping them in over a newer day.
 
 The recommendations layer (``recs``) is built after publishing, in place: it describes
@@ -14,6 +15,7 @@ what was published, one run at a time.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 
 log = logging.getLogger(__name__)
 
@@ -32,17 +34,29 @@ def _schemas(cur) -> set[str]:
     return {r[0] for r in cur.fetchall()}
 
 
-def live_ds(cur) -> str | None:
-    """The ds the live schemas hold, or None before the first swap."""
-    if "marts" not in _schemas(cur):
+def _as_of(cur, schema: str) -> str | None:
+    """The ds ``schema`` (``marts`` or its build) holds, or None when it has no as-of table."""
+    if schema not in _schemas(cur):
         return None
-    cur.execute("select count(*) from information_schema.tables where table_schema = 'marts' and table_name = %s",
-                (AS_OF_TABLE,))
+    cur.execute("select count(*) from information_schema.tables where table_schema = %s and table_name = %s",
+                (schema, AS_OF_TABLE))
     if not cur.fetchone()[0]:
         return None
-    cur.execute(f"select max(ds) from marts.{AS_OF_TABLE}")
+    cur.execute(f"select max(ds) from {schema}.{AS_OF_TABLE}")
     found = cur.fetchone()[0]
     return str(found) if found else None
+
+
+def live_ds(cur) -> str | None:
+    """The ds the live schemas hold, or None before the first swap."""
+    return _as_of(cur, "marts")
+
+
+def _check_build_of(cur, ds: str) -> None:
+    built = _as_of(cur, build_schema("marts"))
+    if built != ds:
+        raise RuntimeError(f"{build_schema('marts')} holds ds={built}, not ds={ds}: another run prepared a build "
+                           f"since; rerun this ds from prepare_warehouse_build")
 
 
 def incremental_models(manifest: dict) -> list[tuple[str, str]]:
@@ -52,9 +66,9 @@ def incremental_models(manifest: dict) -> list[tuple[str, str]]:
                   and n["schema"] in SWAPPED_SCHEMAS)
 
 
-def prepare_build(hook, carried: list[tuple[str, str]]) -> dict:
-    """Empty ``_next`` schemas for a new build, with a copy of the live ``carried`` tables (incremental
-    models add the new ds to their history instead of starting over)."""
+def prepare_build(hook, ds: str, carried: list[tuple[str, str]]) -> dict:
+    """Empty ``_next`` schemas for building ``ds``, marked with it, with a copy of the live ``carried``
+    tables (incremental models add the new ds to their history instead of starting over)."""
     conn = hook.get_conn()
     try:
         with conn.cursor() as cur:
@@ -62,6 +76,9 @@ def prepare_build(hook, carried: list[tuple[str, str]]) -> dict:
             for schema in SWAPPED_SCHEMAS:
                 cur.execute(f"drop schema if exists {build_schema(schema)} cascade")
                 cur.execute(f"create schema {build_schema(schema)}")
+            cur.execute(f"create table {build_schema('marts')}.{AS_OF_TABLE} (ds date, build_started_at timestamp)")
+            cur.execute(f"insert into {build_schema('marts')}.{AS_OF_TABLE} values (%s, %s)",
+                        (ds, datetime.now(timezone.utc).replace(tzinfo=None)))
             copied = []
             for schema, table in carried:
                 cur.execute("select count(*) from information_schema.tables where table_schema = %s "
@@ -76,7 +93,7 @@ def prepare_build(hook, carried: list[tuple[str, str]]) -> dict:
         raise
     finally:
         conn.close()
-    log.info("warehouse: building into %s; carried over %s", [build_schema(s) for s in SWAPPED_SCHEMAS],
+    log.info("warehouse: building ds=%s into %s; carried over %s", ds, [build_schema(s) for s in SWAPPED_SCHEMAS],
              copied or "nothing")
     return {"carried": copied}
 
@@ -87,13 +104,14 @@ def training_schema(hook, ds: str, schema: str = "marts") -> str:
     conn = hook.get_conn()
     try:
         with conn.cursor() as cur:
-            if build_schema(schema) in _schemas(cur):
+            if _as_of(cur, build_schema("marts")) == ds:
                 return build_schema(schema)
             if live_ds(cur) == ds:
                 return schema
     finally:
         conn.close()
-    raise RuntimeError(f"the marts of ds={ds} are neither being built nor live; run this ds's dbt tasks first")
+    raise RuntimeError(f"the marts of ds={ds} are neither being built nor live; rerun this ds from "
+                       f"prepare_warehouse_build")
 
 
 def swap_in(hook, ds: str) -> dict:
@@ -105,14 +123,13 @@ def swap_in(hook, ds: str) -> dict:
             missing = [build_schema(s) for s in SWAPPED_SCHEMAS if build_schema(s) not in _schemas(cur)]
             if missing:
                 raise RuntimeError(f"ds={ds}: {missing} were not built; run the dbt tasks of this ds first")
+            _check_build_of(cur, ds)
             live = live_ds(cur)
             if live and live > ds:
                 for schema in SWAPPED_SCHEMAS:
                     cur.execute(f"drop schema {build_schema(schema)} cascade")
                 outcome = {"swapped": False, "ds": ds, "live_ds": live}
             else:
-                cur.execute(f"create table {build_schema('marts')}.{AS_OF_TABLE} as "
-                            f"select cast(%s as date) as ds, current_timestamp as swapped_at", (ds,))
                 for schema in SWAPPED_SCHEMAS:
                     cur.execute(f"drop schema if exists {schema} cascade")
                     cur.execute(f"alter schema {build_schema(schema)} rename to {schema}")

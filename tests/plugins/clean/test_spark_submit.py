@@ -6,6 +6,7 @@ import json
 import pytest
 
 from recsys import stages
+from recsys.backends import lake_hook
 from recsys.clean.spark_submit import S3A_JARS, run_spark_job, s3a_settings, spark_submit_command
 from recsys.settings import get_settings
 
@@ -52,6 +53,7 @@ def test_a_job_refusing_its_input_fails_for_good_and_other_failures_keep_their_r
     from airflow.sdk.exceptions import AirflowFailException
 
     settings = local_stack
+    lake_hook(settings)  # the lake exists; this ds was never ingested into it
     with pytest.raises(AirflowFailException, match=r"(?s)BadInputError: .*no ingest manifest; run ingest_raw"):
         stages.clean(settings, "1999-01-01", "sample-movielens", "sample-goodbooks", 0.05)
     flaky = tmp_path / "flaky.py"

@@ -5,6 +5,7 @@ import dataclasses
 import functools
 import hashlib
 import http.server
+import socket
 import threading
 import zipfile
 
@@ -62,6 +63,19 @@ def test_a_checksum_mismatch_is_refused_and_nothing_is_cached(http_dir, tmp_path
     assert not list((tmp_path / "cache").rglob("*.zip*"))
 
 
+def test_a_missing_file_fails_for_good_and_an_unreachable_server_is_retried(http_dir, tmp_path):
+    base, _, _ = http_dir
+    with pytest.raises(sources.SourceError, match=r"cannot download .*/gone\.zip: HTTP Error 404"):
+        sources.download(f"{base}/gone.zip", tmp_path / "gone.zip")
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    with pytest.raises(OSError) as failure:
+        sources.download(f"http://127.0.0.1:{closed}/ml.zip", tmp_path / "ml.zip")
+    assert not isinstance(failure.value, sources.SourceError), "a connection error keeps Airflow's retries"
+    assert not list(tmp_path.glob("*.part"))
+
+
 def test_published_md5_file_is_read_for_datasets_that_change(http_dir, tmp_path):
     base, www, _ = http_dir
     md5 = _ml100k_zip(www / "ml-latest-small.zip")
@@ -114,7 +128,10 @@ def test_only_uris_under_the_allowed_roots_are_read(tmp_path):
     sources.check_allowed(str(allowed / "ml"), roots)
     sources.check_allowed(f"file://{allowed / 'ml'}", roots)
     sources.check_allowed("s3://landing-bucket/ml/2026/", roots)
+    sources.check_allowed("https://files.example.org/ml/ml-1m.zip", ("https://files.example.org",))
     for uri in (str(elsewhere), f"{allowed}/../elsewhere", "/etc", "s3://other-bucket/ml/",
-                "https://example.org/ml.zip"):
+                "https://example.org/ml.zip", "s3://landing-bucket/ml-other/x.zip"):
         with pytest.raises(sources.SourceError, match="outside the allowed source roots"):
             sources.check_allowed(uri, roots)
+    with pytest.raises(sources.SourceError, match="outside the allowed source roots"):
+        sources.check_allowed("https://files.example.org.evil.com/ml.zip", ("https://files.example.org",))

@@ -17,7 +17,7 @@ def _build(hook, ds: str) -> None:
         built = swap.build_schema(schema)
         statements += [f"drop schema if exists {built} cascade", f"create schema {built}",
                        f"create table {built}.day as select cast('{ds}' as date) as ds"]
-    hook.run(statements)
+    hook.run(statements + [f"create table marts_next.{swap.AS_OF_TABLE} as select cast('{ds}' as date) as ds"])
 
 
 def _days_seen(settings) -> set[str]:
@@ -69,6 +69,19 @@ def test_a_partial_build_is_never_swapped_in(local_stack, warehouse):
     assert _days_seen(local_stack) == {"2026-02-01"}
 
 
+def test_a_build_belongs_to_the_ds_that_prepared_it(local_stack, warehouse):
+    swap.prepare_build(warehouse, "2026-02-01", [])
+    _build(warehouse, "2026-02-01")
+    swap.swap_in(warehouse, "2026-02-01")
+    swap.prepare_build(warehouse, "2026-02-03", [])  # another day's run starts building
+    assert swap.training_schema(warehouse, "2026-02-01") == "marts", "a retry of the live day reads it"
+    with pytest.raises(RuntimeError, match=r"ds=2026-02-02 are neither being built nor live"):
+        swap.training_schema(warehouse, "2026-02-02")
+    with pytest.raises(RuntimeError, match=r"marts_next holds ds=2026-02-03, not ds=2026-02-02"):
+        swap.swap_in(warehouse, "2026-02-02")
+    assert swap.training_schema(warehouse, "2026-02-03") == "marts_next"
+
+
 def test_a_new_build_starts_empty_but_carries_the_history_of_incremental_models(local_stack, warehouse):
     _build(warehouse, "2026-02-01")
     warehouse.run("create table marts_next.fct_history as select cast('2026-02-01' as date) as ds")
@@ -79,7 +92,8 @@ def test_a_new_build_starts_empty_but_carries_the_history_of_incremental_models(
         "model.recsys.dim_x": {"resource_type": "model", "schema": "marts", "alias": "dim_x",
                                "config": {"materialized": "table"}}}}
     assert swap.incremental_models(manifest) == [("marts", "fct_history")]
-    assert swap.prepare_build(warehouse, swap.incremental_models(manifest)) == {"carried": ["marts.fct_history"]}
+    assert swap.prepare_build(warehouse, "2026-02-02", swap.incremental_models(manifest)) == {
+        "carried": ["marts.fct_history"]}
     assert warehouse.get_records("select cast(ds as text) from marts_next.fct_history") == [("2026-02-01",)]
     assert warehouse.get_records("select count(*) from information_schema.tables "
                                  "where table_schema = 'marts_next' and table_name = 'day'") == [(0,)]
