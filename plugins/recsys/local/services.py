@@ -3,9 +3,9 @@
 * moto server on 127.0.0.1 (S3 and DynamoDB APIs), a real HTTP server process;
 * PostgreSQL 16 from the ``pgserver`` wheel, listening on 127.0.0.1 only (TCP, so psql,
   dbt and Airflow connect exactly as they would to any other PostgreSQL), every role with a
-  password (SCRAM); the superuser's is generated into ``<state>/secrets/``. Its data
-  directory lives in ``Settings.pg_runtime_dir``, a folder its system user can reach
-  wherever the project is cloned.
+  password (SCRAM). Its data directory, and beside it the superuser's generated password,
+  live in ``Settings.pg_runtime_dir``, a folder its system user can reach wherever the
+  project is cloned.
 
 Everything else lives under ``Settings.state_dir``; pid files make ``up`` idempotent.
 """
@@ -24,7 +24,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from recsys.settings import Settings, local_secret
+from recsys.settings import Settings, secret_file
 
 log = logging.getLogger(__name__)
 PG_SYSTEM_USER = "pgserver"  # postgres refuses to run as root
@@ -142,13 +142,24 @@ def _pg_install(settings: Settings) -> Path:
     return target / "pginstall"
 
 
-def _pg(settings: Settings, exe: str, args: list[str], timeout: float = 60) -> None:
-    """Run one PostgreSQL binary on the data directory (as the PostgreSQL user when we are root)."""
-    cmd = [str(_pg_install(settings) / "bin" / exe), "-D", str(pg_data_dir(settings)), *args]
+def _pg(settings: Settings, exe: str, args: list[str], timeout: float = 60, stdin: str | None = None,
+        mode: tuple[str, ...] = ()) -> None:
+    """Run one PostgreSQL binary on the data directory (as the PostgreSQL user when we are root); ``mode``
+    goes before every other argument (``postgres --single`` requires it first)."""
+    cmd = [str(_pg_install(settings) / "bin" / exe), *mode, "-D", str(pg_data_dir(settings)), *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=settings.pg_runtime_dir,
-                          **_run_as())
+                          input=stdin, **_run_as())
     if proc.returncode != 0:
         raise ServiceError(f"{exe} failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}")
+
+
+def _pg_running(settings: Settings) -> bool:
+    """True when the embedded server of this data directory runs (a stale ``postmaster.pid`` left by a killed
+    server does not count)."""
+    if not (pg_data_dir(settings) / "postmaster.pid").exists():
+        return False
+    cmd = [str(_pg_install(settings) / "bin" / "pg_ctl"), "-D", str(pg_data_dir(settings)), "status"]
+    return subprocess.run(cmd, capture_output=True, cwd=settings.pg_runtime_dir, **_run_as()).returncode == 0
 
 
 def pg_data_dir(settings: Settings) -> Path:
@@ -180,9 +191,15 @@ host all all ::1/128 scram-sha-256
 """
 
 
+def _superuser_password_file(settings: Settings) -> Path:
+    # Beside the data directory, not in the state folder: both outlive a clone together, so a new clone
+    # of the same path (or a wiped state) never meets a data directory whose password it does not know.
+    return settings.pg_runtime_dir / "superuser.password"
+
+
 def pg_superuser_password(settings: Settings) -> str:
-    """The embedded PostgreSQL superuser's password: generated on first use into the state folder (0600)."""
-    return local_secret(settings, "pg-superuser.password")
+    """The embedded PostgreSQL superuser's password: generated on first use beside its data directory (0600)."""
+    return secret_file(_superuser_password_file(settings))
 
 
 def _initdb(settings: Settings) -> None:
@@ -199,25 +216,28 @@ def _initdb(settings: Settings) -> None:
         _pg(settings, "initdb", ["--auth=scram-sha-256", f"--pwfile={pwfile}", "--encoding=utf8", "-U", "postgres"])
     finally:
         pwfile.unlink(missing_ok=True)
+
+
+def _reset_superuser_password(settings: Settings) -> None:
+    """Give the superuser of an existing data directory a new generated password.
+
+    For a data directory whose password is not beside it (initialised with ``--auth=trust`` by an
+    older version, or its password file deleted). Runs PostgreSQL in single-user mode, which only
+    the owner of the data directory can do; the statement goes in on standard input, never on a
+    command line.
+    """
+    log.warning("the embedded PostgreSQL's superuser password is not in %s; setting a new one",
+                _superuser_password_file(settings))
+    if _pg_running(settings):
+        _pg(settings, "pg_ctl", ["-w", "-m", "fast", "stop"])
+    password = pg_superuser_password(settings)
+    _pg(settings, "postgres", ["-j", "postgres"], mode=("--single",),
+        stdin=f"alter role postgres password '{password}';\n")
+
+
+def _write_hba(settings: Settings) -> None:
+    """Our access rules, written on every start so no older ``trust`` rule survives."""
     (pg_data_dir(settings) / "pg_hba.conf").write_text(PG_HBA)
-
-
-def _upgrade_trust_auth(settings: Settings) -> None:
-    """A data directory initialised by an older version with ``--auth=trust``: give the superuser a password
-    and require passwords from then on."""
-    hba = pg_data_dir(settings) / "pg_hba.conf"
-    if "trust" not in hba.read_text():
-        return
-    import psycopg2
-
-    log.warning("the embedded PostgreSQL trusted every local login; switching it to passwords (SCRAM)")
-    conn = psycopg2.connect(host=settings.pg_host, port=settings.pg_port, user="postgres", dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("alter role postgres password %s", (pg_superuser_password(settings),))
-        hba.write_text(PG_HBA)
-        cur.execute("select pg_reload_conf()")
-    conn.close()
 
 
 def pg_healthy(settings: Settings) -> bool:
@@ -244,12 +264,16 @@ def start_postgres(settings: Settings) -> None:
     if not (data_dir / "PG_VERSION").exists():
         log.info("initialising PostgreSQL data directory %s", data_dir)
         _initdb(settings)
-    if not (data_dir / "postmaster.pid").exists():
+    elif not _superuser_password_file(settings).exists():
+        _reset_superuser_password(settings)
+    _write_hba(settings)
+    if _pg_running(settings):
+        _pg(settings, "pg_ctl", ["reload"])
+    else:
         if _port_open(settings.pg_host, settings.pg_port):
             raise ServiceError(f"port {settings.pg_port} is taken; set RECSYS_PG_PORT")
         _pg(settings, "pg_ctl", ["-w", "-l", str(data_dir / "server.log"),
                                  "-o", f"-h {settings.pg_host} -p {settings.pg_port} -k ''", "start"])
-    _upgrade_trust_auth(settings)
     _ensure_role_and_database(settings)
     _wait_for(lambda: pg_healthy(settings), "PostgreSQL", 30)
     log.info("PostgreSQL running at %s:%s/%s (data in %s)", settings.pg_host, settings.pg_port,
@@ -265,9 +289,9 @@ def _ensure_role_and_database(settings: Settings) -> None:
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute("select 1 from pg_roles where rolname = %s", (settings.pg_user,))
-        if not cur.fetchone():
-            cur.execute(sql.SQL("create role {} login password %s").format(sql.Identifier(settings.pg_user)),
-                        (settings.pg_password,))
+        verb = "alter" if cur.fetchone() else "create"  # alter: RECSYS_PG_PASSWORD may have changed
+        cur.execute(sql.SQL(verb + " role {} login password %s").format(sql.Identifier(settings.pg_user)),
+                    (settings.pg_password,))
         cur.execute("select 1 from pg_database where datname = %s", (settings.pg_database,))
         if not cur.fetchone():
             cur.execute(sql.SQL("create database {} owner {}").format(
@@ -277,7 +301,7 @@ def _ensure_role_and_database(settings: Settings) -> None:
 
 def stop_postgres(settings: Settings) -> None:
     """Stop the embedded PostgreSQL (data is kept)."""
-    if not settings.pg_embedded or not (pg_data_dir(settings) / "postmaster.pid").exists():
+    if not settings.pg_embedded or not _pg_running(settings):
         return
     _pg(settings, "pg_ctl", ["-w", "-m", "fast", "stop"])
     log.info("PostgreSQL stopped")

@@ -74,6 +74,30 @@ def test_first_start_works_from_a_folder_only_root_can_enter(tmp_path, monkeypat
         shutil.rmtree(settings.pg_runtime_dir, ignore_errors=True)
 
 
+def test_a_data_directory_whose_password_is_lost_gets_a_new_one_and_trusts_nobody(tmp_path):
+    """A new clone at the same path, or a wiped state folder, meets the data directory an earlier one left."""
+    settings = dataclasses.replace(get_settings(), state_dir=tmp_path / "clone" / ".state", pg_port=_free_port())
+    connect = dict(host=settings.pg_host, port=settings.pg_port, dbname="postgres", user="postgres",
+                   connect_timeout=5)
+    try:
+        services.start_postgres(settings)
+        old_password = services.pg_superuser_password(settings)
+        services.stop_postgres(settings)
+        (settings.pg_runtime_dir / "superuser.password").unlink()
+        (services.pg_data_dir(settings) / "pg_hba.conf").write_text("host all all 127.0.0.1/32 trust\n")
+
+        services.start_postgres(settings)
+
+        assert services.pg_healthy(settings)
+        for password in (None, old_password):
+            with pytest.raises(psycopg2.OperationalError, match="password authentication failed|no password"):
+                psycopg2.connect(password=password, **connect)
+        psycopg2.connect(password=services.pg_superuser_password(settings), **connect).close()
+    finally:
+        services.stop_postgres(settings)
+        shutil.rmtree(settings.pg_runtime_dir, ignore_errors=True)
+
+
 def test_wipe_removes_the_state_and_a_runtime_folder_inside_it(tmp_path, monkeypatch):
     monkeypatch.setenv("RECSYS_PG_RUNTIME_DIR", str(tmp_path / "state" / "pg"))
     settings = dataclasses.replace(get_settings(), state_dir=tmp_path / "state", pg_embedded=False,
@@ -89,7 +113,7 @@ def test_postgres_asks_every_role_for_its_password_and_listens_on_loopback_only(
     for user, password in (("postgres", None), ("postgres", "postgres"), (s.pg_user, s.pg_password + "-wrong")):
         with pytest.raises(psycopg2.OperationalError, match="password authentication failed|no password supplied"):
             psycopg2.connect(user=user, password=password, **connect)
-    secret = s.state_dir / "secrets" / "pg-superuser.password"
+    secret = s.pg_runtime_dir / "superuser.password"
     assert secret.stat().st_mode & 0o077 == 0, "only its owner reads the superuser's password"
     conn = psycopg2.connect(user=s.pg_user, password=s.pg_password, **connect)
     try:
