@@ -11,7 +11,7 @@
 | `dbt` | cosmos task group: source freshness, then one `dbt build` per model (the model, then its tests); a failing test stops the run | `staging_next.*`, `intermediate_next.*`, `marts_next.*`, `seeds_next.*` |
 | `train` | every model (LightFM hybrid with demographic + genre features, EASE, item-kNN, ALS, blends, popularity, naive Bayes): settings and the served model chosen on a validation split, judged on protocols A (warm) and B (cold start); optional tuning | `models/<run_id>/` with report.md |
 | `swap_warehouse` | swaps the `_next` schemas in for the live ones in one transaction (readers see one complete day); an older ds than the live one drops its build instead | `staging`, `intermediate`, `marts`, `seeds`; `marts.warehouse_as_of` |
-| `quality_gate` | refuses a model clearly below (paired 95% interval) a baseline of its run, or the live configuration retrained in the run | - |
+| `quality_gate` | refuses a model clearly below (paired 95% interval; any point below with `gate_rule` = `below`) a baseline of its run, or clearly below the live configuration retrained in the run; the live recommendations stay | - |
 | `score` | top-10 unseen movies (re-ranked by `exploration`) and top-5 books (from the movies' genres) per user, and per demographic segment for new users | `recs/ds=<ds>/` |
 | `publish` | one DynamoDB item per user; skipped when a newer ds is live (backfills never replace newer recommendations) | the recommendations table |
 | `load_published_recs` | loads what was published back into the warehouse | `raw.published_recommendations` |
@@ -97,6 +97,9 @@ def dbt_group(group_id: str, select: list[str] | None = None, exclude: list[str]
                              description="0 = the model's own order; up to 1 = re-rank the published lists "
                                          "towards less popular, more genre-diverse movies (the run's report "
                                          "shows the NDCG@10 each level costs)"),
+        "gate_rule": Param("clearly_below", enum=["clearly_below", "below"],
+                           description="refuse to publish a model clearly below a baseline of its run (paired "
+                                       "95% interval under zero), or any point below one (`below`)"),
     },
 )
 def recsys_daily():
@@ -151,10 +154,11 @@ def recsys_daily():
         return stages.train(settings, ds, dag_run.run_id, params["dataset"], params["tuning_trials"])["run_id"]
 
     @task
-    def quality_gate(model_run_id: str) -> str:
-        """Refuse (for good, no retry) a model clearly below a baseline of its own run, or below the live run's
-        configuration retrained on today's data (paired 95% interval under zero); the live recommendations stay."""
-        stages.quality_gate(settings, model_run_id)
+    def quality_gate(model_run_id: str, params=None) -> str:
+        """Refuse (for good, no retry) a model clearly below a baseline of its own run (or any point below, with
+        `gate_rule` = `below`), or clearly below the live run's configuration retrained on today's data (paired
+        95% interval under zero); the live recommendations stay."""
+        stages.quality_gate(settings, model_run_id, params["gate_rule"])
         return model_run_id
 
     @task

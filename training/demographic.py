@@ -113,5 +113,10 @@ class DemographicNaiveBayes(Candidate):
     def score(self, user_rows: np.ndarray) -> np.ndarray:
         return self.score_new(self.users.iloc[user_rows])
 
+    def tune(self, rows, test, exclude) -> dict:
+        """Attributes and alpha are chosen at every fit, on its own held-out users (:meth:`_choose`): report
+        the ones the validation fit chose."""
+        return {"attributes": "+".join(self.columns) or "none", "alpha": self.alpha}
+
     def score_new(self, demographics: pd.DataFrame) -> np.ndarray:
         return self._scores(self.log_popularity, self.lifts, demographics)

@@ -17,6 +17,7 @@ from training.split import positives
 
 COLD_REFERENCE = candidates.SegmentPopularity.name
 SEGMENT_COLUMNS = ("gender", "age_bucket", "occupation")  # a new user's signup answers
+ANY = "*"  # in a segment key: the answer was not given
 PARTIAL_ANSWERS = ("gender", "age_bucket")  # protocol B again, for a new user who answered only these
 SCORE_BATCH = 2048  # users scored at once: memory is batch x items, never users x items
 
@@ -135,9 +136,10 @@ def per_segment(per_user_ndcg: dict[str, pd.Series], users: pd.DataFrame) -> dic
             for name, ndcg in per_user_ndcg.items()}
 
 
-def train_and_evaluate(data: TrainingData, params: ModelParams) -> tuple[TrainedModel, dict]:
+def train_and_evaluate(data: TrainingData, params: ModelParams,
+                       timer: Timer | None = None) -> tuple[TrainedModel, dict]:
     """Choose and evaluate the models, then refit the warm and the cold-start model on all positives."""
-    timer = Timer()
+    timer = timer or Timer()
     features = timer.timed("features", build_features, data.users, data.items, params.user_identity_weight,
                            params.item_identity_weight)
     metrics, models = evaluate_models(data, features, params, timer)
@@ -161,11 +163,11 @@ def train_run(data: TrainingData, params: ModelParams, run: dict,
     model, the metrics, the files to store beside them (report, plots, tuning trials) and the
     parameters used.
     """
-    files = {}
+    files, timer = {}, Timer()
     if tuning_trials > 0:
-        params, trials = tuning.tune(data, params, tuning_trials)
+        params, trials = timer.timed(f"tuning ({tuning_trials} trials)", tuning.tune, data, params, tuning_trials)
         files["tuning.json"] = tuning.trials_json(trials)
-    trained, metrics = train_and_evaluate(data, params)
+    trained, metrics = train_and_evaluate(data, params, timer)
     metrics = {**run, "tuning_trials": tuning_trials, **metrics}
     return trained, metrics, {**files, **report.build(metrics)}, params
 
@@ -201,6 +203,7 @@ def score(trained: TrainedModel, data: TrainingData, n_movies: int = N_MOVIES, n
     book_index = books.BookIndex.build(data.items, data.book_candidates)
     explorer = explore.Explorer.build(data.items, f.movie_ids, liked)
     records: list[dict] = []
+    started = time.perf_counter()
     for start in range(0, len(f.user_ids), SCORE_BATCH):
         rows = np.arange(start, min(start + SCORE_BATCH, len(f.user_ids)))
         scores = np.empty((len(rows), len(f.movie_ids)))
@@ -214,20 +217,24 @@ def score(trained: TrainedModel, data: TrainingData, n_movies: int = N_MOVIES, n
         scored = _records(scores, top, trained, titles, book_index, n_books)
         records += [{"user_id": int(f.user_ids[row]), "served_by": (trained.warm if w else trained.cold).name, **rec}
                     for row, w, rec in zip(rows, warm, scored)]
-        log.info("scored %d/%d users (%d without positives, served as new users)", rows[-1] + 1, len(f.user_ids),
-                 int((~has_positives[:rows[-1] + 1]).sum()))
+        log.info("scored %d/%d users (%d without positives, served as new users) in %.1fs", rows[-1] + 1,
+                 len(f.user_ids), int((~has_positives[:rows[-1] + 1]).sum()), time.perf_counter() - started)
     return records
 
 
-def segment_key(gender: str, age_bucket: str, occupation: str) -> str:
-    """The serving key of a cold-start segment (the recommendations table's user_id)."""
-    return f"segment#{gender}|{age_bucket}|{occupation}"
+def segment_key(gender: str | None, age_bucket: str | None, occupation: str | None) -> str:
+    """The serving key of a cold-start segment (the recommendations table's user_id); an answer not given
+    is ``*``."""
+    return "segment#" + "|".join(ANY if pd.isna(v) else str(v) for v in (gender, age_bucket, occupation))
 
 
 def segments(users: pd.DataFrame) -> pd.DataFrame:
-    """Every gender x age bucket x occupation combination of the values users have."""
+    """Every gender x age bucket x occupation combination of the values users have, then the coarser
+    segments a new user who skipped answers falls back to: (gender, age, *), (gender, *, *), (*, *, *)."""
     values = [users[c].dropna().drop_duplicates().sort_values() for c in SEGMENT_COLUMNS]
-    return pd.MultiIndex.from_product(values, names=list(SEGMENT_COLUMNS)).to_frame(index=False)
+    full = pd.MultiIndex.from_product(values, names=list(SEGMENT_COLUMNS)).to_frame(index=False).astype(object)
+    coarser = [full.assign(**{c: None for c in SEGMENT_COLUMNS[kept:]}).drop_duplicates() for kept in (2, 1, 0)]
+    return pd.concat([full, *coarser], ignore_index=True)
 
 
 def score_segments(trained: TrainedModel, data: TrainingData, n_movies: int = N_MOVIES,

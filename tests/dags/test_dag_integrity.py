@@ -52,6 +52,9 @@ def test_params_offer_every_catalogued_source_and_opt_in_tuning_and_exploration(
     assert params["exploration"] == 0.0  # the model's own order unless a run asks for exploration
     exploration = params.get_param("exploration").schema
     assert (exploration["minimum"], exploration["maximum"]) == (0, 1)
+    from training.gate import RULES
+
+    assert params["gate_rule"] == "clearly_below" and params.get_param("gate_rule").schema["enum"] == list(RULES)
 
 
 def test_dagbag_is_not_empty_and_has_no_import_errors(dagbag):
@@ -94,6 +97,14 @@ def test_stages_run_in_order_and_dbt_gates_training(dagbag):
     train_upstream = dag.get_task("train").get_flat_relative_ids(upstream=True)
     assert {t.task_id for t in dbt_tasks} <= train_upstream, "training waits for every dbt model and test"
     assert "load_warehouse" in {u for t in dbt_tasks for u in t.get_flat_relative_ids(upstream=True)}
+
+
+def test_a_refused_gate_stops_scoring_and_publishing_so_the_live_recommendations_stay(dagbag):
+    dag = dagbag.dags["recsys_daily"]
+    assert "score" in dag.get_task("quality_gate").downstream_task_ids
+    assert "publish" in dag.get_task("score").downstream_task_ids
+    for task_id in ("score", "publish"):  # a failed (refusing) upstream never lets these run
+        assert dag.get_task(task_id).trigger_rule == "all_success", task_id
 
 
 def test_source_freshness_runs_before_the_models_that_read_the_sources(dagbag):

@@ -41,6 +41,8 @@ def test_naive_bayes_combines_every_useful_answer_and_scores_partial_answers():
         likes[i, rng.choice(np.arange(5) + (10 if u.age_bucket == "18-24" else 15), 3, replace=False)] = 1
     model = DemographicNaiveBayes(users, columns=("gender", "age_bucket", "occupation")).fit(sp.csr_matrix(likes))
     assert sorted(model.columns) == ["age_bucket", "gender"]  # occupation only adds noise: left out
+    recorded = model.tune(None, None, None)  # what the run's report shows as the settings chosen
+    assert sorted(recorded["attributes"].split("+")) == ["age_bucket", "gender"] and recorded["alpha"] == model.alpha
     young_woman = model.score_new(pd.DataFrame({"gender": ["F"], "age_bucket": ["18-24"], "occupation": ["a"]}))[0]
     assert set(np.argsort(-young_woman)[:10]) == set(range(5)) | set(range(10, 15))
     gender_only = model.score_new(pd.DataFrame({"gender": ["M"], "age_bucket": [None]}))[0]

@@ -1,5 +1,6 @@
-"""The gate's rules, on hand-written metrics: the chosen model must not be clearly worse (paired interval
-below zero) than any baseline of its own run, nor than the live configuration retrained in the same run."""
+"""The gate's rules, on hand-written metrics: the chosen model must not be worse than any baseline of its own
+run (clearly worse: paired interval below zero; or, with the rule ``below``, any lower score), nor clearly
+worse than the live configuration retrained in the same run."""
 from __future__ import annotations
 
 import pytest
@@ -36,9 +37,23 @@ def test_a_model_clearly_below_a_baseline_of_its_own_run_is_refused_naming_the_n
         check(metrics("r1", chosen="lightfm_hybrid", clearly_below=("implicit_als", "ease")), None)
 
 
+def test_the_rule_below_refuses_any_lower_score_than_a_baseline_even_within_the_noise():
+    noisy = metrics("r1", chosen="implicit_als")
+    noisy["paired_a"]["ease"] = NOISE
+    with pytest.raises(GateRefused, match=r"implicit_als .* ndcg@10=0\.1500, below ease \(0\.1900\), a baseline "
+                                          r"of this run: .* \(gate rule below\)"):
+        check(noisy, None, rule="below")
+    assert check(metrics("r1"), None, rule="below")["best_rival"] == "ease"  # the blend scores above every one
+    with pytest.raises(ValueError, match="not one of"):
+        check(metrics("r1"), None, rule="lenient")
+
+
 def test_the_live_configuration_is_compared_as_retrained_and_tested_in_this_run():
     live = metrics("r1")  # its own numbers, on its own older test set, are never used
     assert check(metrics("r2", chosen="ease"), live)["live"] == f"r1 ({BLEND})"
+    noisy = metrics("r2", chosen="ease")
+    noisy["paired_a"][BLEND] = NOISE  # lower than the live configuration, within the noise: publishes
+    assert check(noisy, live, rule="below")["best_rival"] == BLEND  # whatever the baselines' rule
     with pytest.raises(GateRefused, match=r"ease \(chosen on validation\) has protocol-A ndcg@10=0\.1900, clearly below "
                                           r"blend\(lightfm_hybrid\+ease\) \(0\.2000\), the live run r1's configuration, "
                                           r"trained and tested in this run"):

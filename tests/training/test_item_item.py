@@ -50,3 +50,16 @@ def test_tuning_chooses_settings_from_the_grids_on_validation_and_keeps_them_for
     chosen = model.tune(np.array([0]), test, likes)
     assert chosen["l2"] in EASE.L2_GRID and chosen["tau"] in EASE.TAU_GRID
     assert model.fit(likes).l2 == chosen["l2"]
+
+
+def test_the_recency_decay_is_chosen_by_validation_not_fixed():
+    """Two runs whose validation differs only in what came next: a decay wins only where it predicts."""
+    group_a, group_b, user = [1] * 6 + [0] * 6, [0] * 6 + [1] * 6, [1] + [0] * 5 + [1] + [0] * 5
+    likes = sp.csr_matrix(np.array([group_a] * 5 + [group_b] * 5 + [user], dtype=np.float32))
+    recency = likes.copy()
+    recency[10, 0], recency[10, 6] = 2.0, 1.0  # user 10 liked item 0 long ago, item 6 last
+    chosen = {}
+    for next_item in (7, 1):  # goes with the newest positive / with the oldest
+        test = sp.csr_matrix(([1.0], ([10], [next_item])), shape=likes.shape)
+        chosen[next_item] = EASE().fit(likes, recency).tune(np.array([10]), test, likes)["tau"]
+    assert chosen[7] is not None and chosen[1] is None, chosen

@@ -107,9 +107,11 @@ def test_every_demographic_segment_gets_cold_start_recommendations(sample_traini
     models = candidates.build(features, demographics(data, features), ModelParams(epochs=5))
     trained = replace(trained, cold=models[cold_model].fit(features.interaction_matrix(positives(data.interactions))))
     records = score_segments(trained, data)
-    combos = {(g, a, o) for g in data.users.gender.unique() for a in data.users.age_bucket.unique()
-              for o in data.users.occupation.unique()}
-    assert {r["user_id"] for r in records} == {segment_key(*c) for c in combos}
+    genders, ages = data.users.gender.unique(), data.users.age_bucket.unique()
+    combos = {(g, a, o) for g in genders for a in ages for o in data.users.occupation.unique()}
+    backoff = {(g, a, None) for g in genders for a in ages} | {(g, None, None) for g in genders} | {(None,) * 3}
+    assert {r["user_id"] for r in records} == {segment_key(*c) for c in combos | backoff}
+    assert segment_key("F", None, None) == "segment#F|*|*"  # a new user who gave only their gender
     assert all(len({m["movie_id"] for m in r["movies"]}) == 10 and r["books"] for r in records)
     assert {r["cold_start_model"] for r in records} == {cold_model}
     # the sample's tastes depend on gender: women and men of the same age and job get different lists
