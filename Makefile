@@ -1,5 +1,5 @@
 # Everything runs through scripts/ so the README commands work without make too.
-.PHONY: demo test test-real-data ui dbt-docs lint-sql up down status clean bench-clean bench-model
+.PHONY: demo test test-real-data ui api api-key rollback dbt-docs lint-sql up down status clean bench-clean bench-model
 
 DATA ?= ../shared/data/ml-100k
 
@@ -14,6 +14,15 @@ test-real-data:  ## the whole DAG on ../shared/data (ML-100K + goodbooks-10k), c
 
 ui:              ## Airflow UI on the demo state (API server first), http://127.0.0.1:8080 (RECSYS_UI_PORT)
 	bash scripts/ui.sh
+
+api:             ## recommendations API on the demo state, http://127.0.0.1:8000 (RECSYS_API_PORT)
+	bash scripts/api.sh api
+
+api-key:         ## create an API key: make api-key NAME=my-app (printed once)
+	bash scripts/api.sh api-key --name "$(NAME)"
+
+rollback:        ## serve the previous published version again (TO=<model run id> for another one)
+	bash scripts/api.sh rollback $(if $(TO),--to $(TO),)
 
 dbt-docs:        ## dbt docs of the demo's warehouse on http://127.0.0.1:8081 (RECSYS_DBT_DOCS_PORT)
 	bash scripts/dbt_docs.sh

@@ -27,11 +27,11 @@ def lake_hook(settings: Settings):
     return hook
 
 
-def dynamodb_hook(settings: Settings):
-    """DynamoDB hook on the recommendations table (moto server locally)."""
+def dynamodb(settings: Settings):
+    """DynamoDB (the boto3 resource) on the AWS connection (moto server locally)."""
     from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
 
-    return DynamoDBHook(aws_conn_id=settings.aws_conn_id, table_name=settings.recs_table, table_keys=["user_id"])
+    return DynamoDBHook(aws_conn_id=settings.aws_conn_id).conn
 
 
 def glue_catalog_hook(settings: Settings):

@@ -48,6 +48,10 @@ def write_parquet(hook, bucket: str, key: str, table: pa.Table) -> None:
     hook.load_bytes(parquet_bytes(table), key=key, bucket_name=bucket, replace=True)
 
 
+class RefusedDayError(ValueError):
+    """The clean job refused the day (bad input): downstream stages fail for good instead of retrying."""
+
+
 def read_clean_manifest(hook, bucket: str, ds: str, complete: bool = True) -> dict:
     """The clean job's row accounting for ``ds`` (the single JSON part Spark wrote); with ``complete``, only
     when the job put the whole day in place (a refused run's manifest is an error naming its reasons)."""
@@ -58,7 +62,7 @@ def read_clean_manifest(hook, bucket: str, ds: str, complete: bool = True) -> di
                                 f"run clean for ds={ds} first")
     manifest = json.loads(hook.read_key(keys[0], bucket_name=bucket))
     if complete and manifest.get("status") != "complete":
-        raise ValueError(f"the clean job refused ds={ds} (status {manifest.get('status')!r}): "
+        raise RefusedDayError(f"the clean job refused ds={ds} (status {manifest.get('status')!r}): "
                          f"{ {t: c['top_reasons'] for t, c in manifest['tables'].items() if c['top_reasons']} }")
     return manifest
 

@@ -49,6 +49,11 @@ class Settings:
     redshift_copy_role: str = field(default_factory=lambda: _env("RECSYS_REDSHIFT_COPY_ROLE", ""))
     # Serving store.
     recs_table: str = field(default_factory=lambda: _env("RECSYS_RECS_TABLE", "recsys-recommendations"))
+    # a published version's items expire (DynamoDB TTL) this many days after its publish
+    recs_retention_days: int = field(default_factory=lambda: int(_env("RECSYS_RECS_RETENTION_DAYS", "30")))
+    api_keys_table: str = field(default_factory=lambda: _env("RECSYS_API_KEYS_TABLE", "recsys-api-keys"))
+    api_port: int = field(default_factory=lambda: int(_env("RECSYS_API_PORT", "8000")))
+    notify_topic: str = field(default_factory=lambda: _env("RECSYS_NOTIFY_TOPIC", "recsys-runs"))
     # Airflow connection ids.
     aws_conn_id: str = field(default_factory=lambda: _env("RECSYS_AWS_CONN_ID", "aws_default"))
     warehouse_conn_id: str = field(default_factory=lambda: _env("RECSYS_WAREHOUSE_CONN_ID", "recsys_warehouse"))
@@ -118,7 +123,11 @@ def get_settings() -> Settings:
 def local_secret(settings: Settings, name: str) -> str:
     """A random secret generated once into ``<state>/secrets/<name>`` (folder 0700, file 0600) and read back
     afterwards: the local stand-in for a secrets manager."""
-    path = settings.state_dir / "secrets" / name
+    return secret_file(settings.state_dir / "secrets" / name)
+
+
+def secret_file(path: Path) -> str:
+    """The random secret kept in ``path``: generated on first use (folder 0700, file 0600), read back after."""
     if not path.exists():
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:

@@ -7,6 +7,7 @@ every DAG parse.
 """
 from __future__ import annotations
 
+import json
 import logging
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -72,17 +73,22 @@ def upload_glue_code(settings: Settings) -> dict:
 def register_catalog(settings: Settings, ds: str) -> dict:
     """Register the ds's clean tables in the Glue Data Catalog."""
     from recsys.clean.catalog import register_ds
+    from recsys.lake_io import RefusedDayError, read_clean_manifest
 
-    return register_ds(backends.glue_catalog_hook(settings), backends.s3_hook(settings), settings.lake_bucket,
-                       settings.catalog_database, ds)
+    s3 = backends.s3_hook(settings)
+    with fail_for_good(RefusedDayError):
+        read_clean_manifest(s3, settings.lake_bucket, ds)  # only a day the clean job put in place whole
+    return register_ds(backends.glue_catalog_hook(settings), s3, settings.lake_bucket, settings.catalog_database, ds)
 
 
 def load_warehouse(settings: Settings, ds: str) -> dict:
     """Replace the ``ds`` partition of every raw warehouse table."""
+    from recsys.lake_io import RefusedDayError
     from recsys.warehouse.load import load_ds
 
     s3 = backends.s3_hook(settings)
-    return load_ds(backends.warehouse_loader(settings, s3), s3, settings.lake_bucket, ds)
+    with fail_for_good(RefusedDayError):
+        return load_ds(backends.warehouse_loader(settings, s3), s3, settings.lake_bucket, ds)
 
 
 def prepare_warehouse_build(settings: Settings, ds: str) -> dict:
@@ -126,9 +132,9 @@ def train(settings: Settings, ds: str, dag_run_id: str, dataset: str, tuning_tri
     return metrics
 
 
-def quality_gate(settings: Settings, run_id: str) -> dict:
-    """Fail (no retry) when the run's model is clearly worse than a baseline of its run or than the live
-    configuration, both measured in this run."""
+def quality_gate(settings: Settings, run_id: str, rule: str = "clearly_below") -> dict:
+    """Fail (no retry) when the run's model is worse (by ``rule``, :data:`training.gate.RULES`) than a baseline
+    of its run, or clearly worse than the live configuration, both measured in this run."""
     from airflow.sdk.exceptions import AirflowFailException
 
     from recsys.serving import registry
@@ -139,7 +145,7 @@ def quality_gate(settings: Settings, run_id: str) -> dict:
     try:
         with fail_for_good(UntrustedArtefactError):
             verdict = gate.check(registry.load_metrics(hook, settings.lake_bucket, key, run_id),
-                                 registry.published_metrics(hook, settings.lake_bucket, key))
+                                 registry.published_metrics(hook, settings.lake_bucket, key), rule)
     except gate.GateRefused as refused:
         raise AirflowFailException(f"model run {run_id} refused: {refused}; the previously published "
                                    f"recommendations stay live") from None
@@ -171,26 +177,49 @@ def score(settings: Settings, run_id: str, ds: str, exploration: float = 0.0) ->
 
 
 def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) -> dict:
-    """Write the recommendations of ``ds`` (users, and ``segment#...`` items for new users) to DynamoDB
-    and mark the run published; skipped (nothing written) when a newer ds is already live, so a backfill or
-    a cleared old run never replaces newer recommendations."""
+    """Write the recommendations of ``ds`` (users, and ``segment#...`` items for new users) to DynamoDB as
+    version ``run_id`` with its catalogue, point readers at it, and notify; skipped (nothing written) when a
+    newer ds is already live, so a backfill or a cleared old run never replaces newer recommendations."""
     from airflow.sdk.exceptions import AirflowSkipException
 
     from recsys.lake_io import read_jsonl
-    from recsys.serving import publish, registry
+    from recsys.serving import notify, publish, registry, versions
+    from recsys.serving.catalogue import build_catalogue
+    from recsys.serving.signing import UntrustedArtefactError, signing_key
 
-    hook = backends.s3_hook(settings)
-    live = registry.published_run(hook, settings.lake_bucket)
+    hook, key = backends.s3_hook(settings), signing_key(settings)
+    dynamodb = backends.dynamodb(settings)
+    table = publish.ensure_table(dynamodb, settings.recs_table)
+    live = versions.live(table)
     if live and live["ds"] > ds:
         raise AirflowSkipException(f"ds={ds} is older than the live recommendations (run {live['run_id']} of "
                                    f"ds={live['ds']}); they stay live. Its recommendations are in "
                                    f"s3://{settings.lake_bucket}/{lake.recs_key(ds)}")
-    records = [r for key in lake.scored_keys(ds) for r in read_jsonl(hook, settings.lake_bucket, key)]
-    dynamo = backends.dynamodb_hook(settings)
-    publish.ensure_table(dynamo)
-    n = publish.publish(dynamo, publish.stamped(records, run_id, ds, generated_at))
-    registry.mark_published(hook, settings.lake_bucket, run_id, ds)
-    return {"items": n, "table": settings.recs_table}
+    with fail_for_good(UntrustedArtefactError):
+        data = registry.load_training_data(hook, settings.lake_bucket, key, run_id)
+        metrics = registry.load_metrics(hook, settings.lake_bucket, key, run_id)
+    hook.load_bytes(json.dumps(build_catalogue(data)).encode(), key=lake.catalogue_key(run_id),
+                    bucket_name=settings.lake_bucket, replace=True)
+    records = [r for object_key in lake.scored_keys(ds) for r in read_jsonl(hook, settings.lake_bucket, object_key)]
+    version = publish.publish_version(dynamodb, settings.recs_table, publish.stamped(records, run_id, ds, generated_at),
+                                      run_id, ds, settings.recs_retention_days)
+    with fail_for_good(versions.VersionError):
+        pointer = versions.switch_live(table, run_id)
+    registry.mark_published(hook, settings.lake_bucket, run_id, ds)  # the gate compares with the live run
+    notify.send(settings, f"recsys: published {run_id}", notify.published_message(run_id, pointer, version, metrics))
+    return {"items": int(version["items"]), "table": settings.recs_table, "previous": pointer.get("previous")}
+
+
+def rollback(settings: Settings, to_run_id: str | None = None) -> dict:
+    """Point readers back at ``to_run_id`` (default: the version published before the live one)."""
+    from recsys.serving import notify, publish, registry, versions
+
+    table = publish.ensure_table(backends.dynamodb(settings), settings.recs_table)
+    with fail_for_good(versions.VersionError):
+        pointer = versions.rollback(table, to_run_id)
+    registry.mark_published(backends.s3_hook(settings), settings.lake_bucket, pointer["run_id"], pointer["ds"])
+    notify.send(settings, f"recsys: rolled back to {pointer['run_id']}", {"event": "rolled_back", **pointer})
+    return pointer
 
 
 def load_published_recs(settings: Settings, run_id: str, ds: str) -> dict:

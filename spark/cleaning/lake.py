@@ -116,3 +116,13 @@ def published_prefix(ds: str) -> str:
 def published_key(ds: str) -> str:
     """The Parquet file of what the run of one day published."""
     return published_prefix(ds) + "recommendations.parquet"
+
+
+def catalogue_key(run_id: str) -> str:
+    """The movie catalogue and answer vocabularies published with one model run (JSON, read by the API)."""
+    return f"published/catalogue/{run_id}.json"
+
+
+def feedback_key(day: str, feedback_id: str) -> str:
+    """One new user's answers and ratings, as the API received them (JSON)."""
+    return f"feedback/ds={day}/{feedback_id}.json"

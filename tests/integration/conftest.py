@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from recsys.backends import dynamodb_hook, s3_hook
-from recsys.serving import registry
+from recsys.backends import dynamodb
+from recsys.serving import versions
 
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 
@@ -24,19 +24,14 @@ def airflow(*args: str, log: Path, env: dict | None = None) -> None:
 
 
 def dynamo_items(settings, segments: bool = False) -> list[dict]:
-    """The user items of the recommendations table ordered by user id, or its cold-start segment items."""
-    table = dynamodb_hook(settings).conn.Table(settings.recs_table)
-    items, kwargs = [], {}
-    while True:
-        page = table.scan(**kwargs)
-        items += page["Items"]
-        if "LastEvaluatedKey" not in page:
-            if segments:
-                return sorted((i for i in items if i["user_id"].startswith("segment#")), key=lambda i: i["user_id"])
-            return sorted((i for i in items if i["user_id"].isdigit()), key=lambda i: int(i["user_id"]))
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    """The user items of the live version ordered by user id, or its cold-start segment items."""
+    table = dynamodb(settings).Table(settings.recs_table)
+    items = versions.items_of(table, versions.live(table)["run_id"])
+    if segments:
+        return sorted((i for i in items if i["user_id"].startswith("segment#")), key=lambda i: i["user_id"])
+    return sorted((i for i in items if i["user_id"].isdigit()), key=lambda i: int(i["user_id"]))
 
 
 def live_run_id(settings) -> str:
-    """The model run whose recommendations are live (models/published.json)."""
-    return registry.published_run(s3_hook(settings), settings.lake_bucket)["run_id"]
+    """The model run whose recommendations are live (the pointer readers resolve)."""
+    return versions.live(dynamodb(settings).Table(settings.recs_table))["run_id"]

@@ -8,8 +8,8 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
 from recsys import stages
-from recsys.backends import dynamodb_hook, lake_hook, s3_hook
-from recsys.serving import publish, registry
+from recsys.backends import dynamodb, lake_hook, s3_hook
+from recsys.serving import publish, registry, versions
 from recsys.serving.signing import UntrustedArtefactError, signing_key
 from spark.cleaning import lake
 from training.data import TrainingData
@@ -27,7 +27,8 @@ def _store(settings, run_id, chosen=BLEND, clearly_below=()):
 
 
 def _live_items(settings) -> list[dict]:
-    return dynamodb_hook(settings).conn.Table(settings.recs_table).scan()["Items"]
+    table = dynamodb(settings).Table(settings.recs_table)
+    return versions.items_of(table, versions.live(table)["run_id"])
 
 
 def test_gate_refuses_a_model_clearly_below_a_baseline_of_its_run_naming_both(stack_settings):
@@ -42,10 +43,10 @@ def test_gate_refuses_a_model_clearly_below_a_baseline_of_its_run_naming_both(st
 def test_gate_refuses_a_run_below_the_live_configuration_and_its_recommendations_stay_live(stack_settings):
     s = stack_settings
     _store(s, "model-2026-01-07")
-    dynamo = dynamodb_hook(s)
-    publish.ensure_table(dynamo, s.recs_table)
-    publish.publish(dynamo, [{"user_id": 1, "movies": [{"movie_id": 5, "score": 1.0}],
-                             "model_run_id": "model-2026-01-07"}])
+    table = publish.ensure_table(dynamodb(s), s.recs_table)
+    publish.publish_version(dynamodb(s), s.recs_table, [{"user_id": 1, "movies": [{"movie_id": 5, "score": 1.0}]}],
+                            "model-2026-01-07", "2026-01-07", retention_days=7)
+    versions.switch_live(table, "model-2026-01-07")
     registry.mark_published(s3_hook(s), s.lake_bucket, "model-2026-01-07", "2026-01-07")
     live = _live_items(s)
 
@@ -98,7 +99,23 @@ def test_publishing_an_older_ds_is_skipped_and_the_newer_day_stays_live(stack_se
     from airflow.sdk.exceptions import AirflowSkipException
 
     s = stack_settings
-    registry.mark_published(lake_hook(s), s.lake_bucket, "model-2026-01-12", "2026-01-12")  # creates the bucket
+    table = publish.ensure_table(dynamodb(s), s.recs_table)
+    publish.publish_version(dynamodb(s), s.recs_table, [{"user_id": 1, "movies": []}], "model-2026-01-12",
+                            "2026-01-12", retention_days=7)
+    versions.switch_live(table, "model-2026-01-12")
     with pytest.raises(AirflowSkipException, match="ds=2026-01-11 is older than the live recommendations"):
         stages.publish_recs(s, "model-2026-01-11", "2026-01-11", "2026-01-11T00:00:00+00:00")
-    assert registry.published_run(s3_hook(s), s.lake_bucket) == {"run_id": "model-2026-01-12", "ds": "2026-01-12"}
+    assert versions.live(table)["run_id"] == "model-2026-01-12"
+    assert versions.version_record(table, "model-2026-01-11") is None, "nothing of the older day was written"
+
+
+@pytest.mark.parametrize("stage", [stages.register_catalog, stages.load_warehouse])
+def test_a_day_the_clean_job_refused_fails_the_next_stages_for_good(stack_settings, stage):
+    s, ds = stack_settings, "2026-01-12"
+    hook = lake_hook(s)
+    hook.create_bucket(s.lake_bucket)
+    refused = {"status": "refused", "tables": {"ratings": {"top_reasons": {"malformed line": 90}}}}
+    hook.load_string(json.dumps(refused), key=lake.clean_manifest_prefix(ds) + "part-00000.json",
+                     bucket_name=s.lake_bucket)
+    with pytest.raises(AirflowFailException, match=f"RefusedDayError: the clean job refused ds={ds}.*malformed line"):
+        stage(s, ds)  # AirflowFailException: no retry would change the day's verdict

@@ -1,4 +1,5 @@
-"""``python -m recsys.local.cli {up,down,wipe,status,env,ui,demo,summary}``: the local stack CLI."""
+"""``python -m recsys.local.cli {up,down,wipe,status,env,ui,demo,summary,api,api-key,rollback}``: the local
+stack CLI."""
 from __future__ import annotations
 
 import argparse
@@ -43,6 +44,32 @@ def run_demo(settings, ds: str) -> int:
     return 0 if state == "success" else 1
 
 
+def run_api(settings) -> int:
+    """The recommendations API on 127.0.0.1 until Ctrl-C, on the local moto DynamoDB and S3."""
+    import uvicorn
+
+    from recsys.api import keys
+    from recsys.api.service import build_app
+    from recsys.backends import dynamodb
+
+    keys.ensure_table(dynamodb(settings), settings.api_keys_table)
+    print(f"recommendations API: http://127.0.0.1:{settings.api_port}/docs  (a key: make api-key NAME=my-app); "
+          f"Ctrl-C stops it", flush=True)
+    uvicorn.run(build_app(settings, endpoint_url=settings.moto_endpoint), host="127.0.0.1", port=settings.api_port,
+                log_level="warning")
+    return 0
+
+
+def create_api_key(settings, name: str, requests_per_minute: int) -> int:
+    """Create an API key and print it: the only time it is shown (only its digest is stored)."""
+    from recsys.api import keys
+    from recsys.backends import dynamodb
+
+    key = keys.create_key(keys.ensure_table(dynamodb(settings), settings.api_keys_table), name, requests_per_minute)
+    print(f"API key for {name} ({requests_per_minute} requests/minute), shown once:\n{key}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m recsys.local.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -57,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--ds", required=True)
     summary = sub.add_parser("summary", help="print what the run of a ds produced")
     summary.add_argument("--ds", required=True)
+    sub.add_parser("api", help="start the recommendations API on 127.0.0.1 until Ctrl-C")
+    api_key = sub.add_parser("api-key", help="create an API key for an application (printed once)")
+    api_key.add_argument("--name", required=True)
+    api_key.add_argument("--requests-per-minute", type=int, default=600)
+    rollback = sub.add_parser("rollback", help="point readers back at an earlier complete version")
+    rollback.add_argument("--to", default=None, help="model run id (default: the version before the live one)")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -89,6 +122,15 @@ def main(argv: list[str] | None = None) -> int:
         from recsys.local.summary import print_summary
 
         return 0 if print_summary(settings, args.ds) else 1
+    elif args.command == "api":
+        return run_api(settings)
+    elif args.command == "api-key":
+        return create_api_key(settings, args.name, args.requests_per_minute)
+    elif args.command == "rollback":
+        from recsys import stages
+
+        pointer = stages.rollback(settings, args.to)
+        print(f"live version: {pointer['run_id']} (ds={pointer['ds']}); previously {pointer['previous']}")
     return 0
 
 

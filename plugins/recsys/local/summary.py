@@ -12,10 +12,15 @@ from recsys.settings import Settings
 from spark.cleaning import lake
 
 
-def count_items(dynamo) -> int:
-    """Items in the hook's table (scan pages are 1 MB, so sum over all pages)."""
-    pages = dynamo.conn.meta.client.get_paginator("scan").paginate(TableName=dynamo.table_name, Select="COUNT")
-    return sum(page["Count"] for page in pages)
+def _print_versions(table) -> None:
+    from recsys.serving import versions
+
+    live = versions.live(table)
+    print(f"\n-- DynamoDB {table.name}: live version {live['run_id'] if live else None}"
+          f"{' (previous: ' + str(live['previous']) + ')' if live else ''}")
+    for record in versions.versions(table):
+        print(f"  {record['version']:<40} ds={record['ds']} {record['status']:<9} {int(record['items']):>7} items  "
+              f"published {record['published_at'][:19]}")
 
 
 def warehouse_counts(hook, ds: str) -> dict[str, int]:
@@ -94,8 +99,7 @@ def print_summary(settings: Settings, ds: str) -> bool:
         print(f"  {table:<40} {n:>8}")
     _print_model_runs(s3, bucket, signing_key(settings), ds)
     _print_user(s3, bucket, ds)
-    dynamo = backends.dynamodb_hook(settings)
-    print(f"\n-- DynamoDB {settings.recs_table} (current): {count_items(dynamo)} items")
+    _print_versions(backends.dynamodb(settings).Table(settings.recs_table))
     print("\nWhere to look next:")
     print(f"  lake:       s3://{bucket}/ at {settings.moto_endpoint} (aws --endpoint-url ... s3 ls)")
     print(f"  warehouse:  psql postgresql://{settings.pg_user}@{settings.pg_host}:{settings.pg_port}/"

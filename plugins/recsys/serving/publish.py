@@ -1,39 +1,55 @@
-"""Publish scored recommendations to DynamoDB: one item per user, keyed by ``user_id``."""
+"""Publish scored recommendations to DynamoDB as a complete version beside the live one.
+
+The recommendations table (``RECSYS_RECS_TABLE``) has the key ``user_id`` + ``version``:
+
+=============================  ==========  ==================================================
+``user_id``                    ``version``
+=============================  ==========  ==================================================
+a user id, ``segment#g|a|o``   run id      that user's (segment's) movies and books in a version
+``#version``                   run id      the version's record: ds, status, items, published_at
+``#live``                      ``#live``   the pointer readers resolve (:mod:`recsys.serving.versions`)
+=============================  ==========  ==================================================
+
+Items of a version, and its record, carry ``expires_at`` (epoch seconds, DynamoDB TTL):
+``retention_days`` after their publish, so old versions disappear without a cleanup job.
+"""
 from __future__ import annotations
 
 import json
 import logging
+import random
+import time
+from datetime import datetime, timezone
 from decimal import Decimal
 
 log = logging.getLogger(__name__)
 
-KEY = "user_id"
+KEY, SORT, TTL = "user_id", "version", "expires_at"
+VERSION_ITEM, LIVE_ITEM = "#version", "#live"
+BATCH_SIZE = 25  # BatchWriteItem's limit
 
 
-def ensure_table(hook, table_name: str | None = None) -> None:
-    """Create the recommendations table (the hook's, by default; on-demand billing) unless it exists."""
-    table_name = table_name or hook.table_name
-    client = hook.conn.meta.client
+def ensure_table(dynamodb, table_name: str):
+    """The versioned recommendations table (on-demand billing, TTL on ``expires_at``), created unless it
+    exists; a table with another key (the pre-versioning ``user_id`` only) is refused with what to do."""
+    client = dynamodb.meta.client
     try:
-        client.describe_table(TableName=table_name)
-        return
+        schema = client.describe_table(TableName=table_name)["Table"]["KeySchema"]
     except client.exceptions.ResourceNotFoundException:
-        pass
-    log.info("creating DynamoDB table %s", table_name)
-    client.create_table(
-        TableName=table_name,
-        AttributeDefinitions=[{"AttributeName": KEY, "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": KEY, "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    client.get_waiter("table_exists").wait(TableName=table_name)
-
-
-def to_item(rec: dict) -> dict:
-    """A scored record as a DynamoDB item (floats become Decimals, ids strings for the key)."""
-    item = json.loads(json.dumps(rec), parse_float=lambda s: Decimal(str(round(float(s), 6))))
-    item[KEY] = str(item[KEY])
-    return item
+        log.info("creating DynamoDB table %s", table_name)
+        client.create_table(
+            TableName=table_name, BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": KEY, "AttributeType": "S"},
+                                  {"AttributeName": SORT, "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": KEY, "KeyType": "HASH"}, {"AttributeName": SORT, "KeyType": "RANGE"}])
+        client.get_waiter("table_exists").wait(TableName=table_name)
+        client.update_time_to_live(TableName=table_name,
+                                   TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL})
+        return dynamodb.Table(table_name)
+    if {k["AttributeName"]: k["KeyType"] for k in schema} != {KEY: "HASH", SORT: "RANGE"}:
+        raise RuntimeError(f"DynamoDB table {table_name} has the key {schema}, not {KEY} + {SORT} (versioned "
+                           f"publishing); set RECSYS_RECS_TABLE to a new table, or delete this one")
+    return dynamodb.Table(table_name)
 
 
 def stamped(records: list[dict], run_id: str, ds: str, generated_at: str) -> list[dict]:
@@ -41,12 +57,55 @@ def stamped(records: list[dict], run_id: str, ds: str, generated_at: str) -> lis
     return [{**r, "model_run_id": run_id, "ds": ds, "generated_at": generated_at} for r in records]
 
 
-def publish(hook, records: list[dict], batch_log_every: int = 1000) -> int:
-    """Write one item per record; rewriting the same records leaves the table unchanged."""
-    table = hook.conn.Table(hook.table_name)
-    with table.batch_writer(overwrite_by_pkeys=[KEY]) as batch:
-        for i, rec in enumerate(records, 1):
-            batch.put_item(Item=to_item(rec))
-            if i % batch_log_every == 0 or i == len(records):
-                log.info("published %d/%d items to %s", i, len(records), hook.table_name)
-    return len(records)
+def to_item(rec: dict, run_id: str, expires_at: int) -> dict:
+    """A scored record as an item of version ``run_id`` (floats become Decimals, the user id a string)."""
+    item = json.loads(json.dumps(rec), parse_float=lambda s: Decimal(str(round(float(s), 6))))
+    return {**item, KEY: str(item[KEY]), SORT: run_id, TTL: expires_at}
+
+
+def batch_write(dynamodb, table_name: str, items: list[dict], max_attempts: int = 10, base_delay: float = 0.05,
+                sleep=time.sleep) -> int:
+    """Put ``items`` 25 at a time; items DynamoDB returns as unprocessed (throttling) are sent again after an
+    exponential backoff with jitter. Returns how many were written; raises when some never were."""
+    written = 0
+    for start in range(0, len(items), BATCH_SIZE):
+        requests = [{"PutRequest": {"Item": item}} for item in items[start:start + BATCH_SIZE]]
+        for attempt in range(max_attempts):
+            unprocessed = dynamodb.batch_write_item(RequestItems={table_name: requests}).get("UnprocessedItems", {})
+            written += len(requests) - len(unprocessed.get(table_name, []))
+            requests = unprocessed.get(table_name, [])
+            if not requests:
+                break
+            delay = min(base_delay * 2 ** attempt, 5.0) * random.uniform(0.5, 1.0)
+            log.warning("%d items unprocessed (throttled); retrying in %.2fs", len(requests), delay)
+            sleep(delay)
+        else:
+            raise RuntimeError(f"{len(requests)} items of {table_name} still unprocessed after {max_attempts} "
+                               f"attempts; the task will retry")
+        done = min(start + BATCH_SIZE, len(items))
+        if done % 5000 < BATCH_SIZE or done == len(items):
+            log.info("written %d/%d items to %s", done, len(items), table_name)
+    return written
+
+
+def publish_version(dynamodb, table_name: str, records: list[dict], run_id: str, ds: str,
+                    retention_days: int) -> dict:
+    """Write ``records`` as version ``run_id`` and mark it complete once every item is written and counted;
+    the live pointer is not touched. A retry rewrites a half-written version; a complete one is left as is."""
+    table = dynamodb.Table(table_name)
+    existing = table.get_item(Key={KEY: VERSION_ITEM, SORT: run_id}, ConsistentRead=True).get("Item")
+    if existing and existing["status"] == "complete" and int(existing["items"]) == len(records):
+        log.info("version %s is already complete (%d items)", run_id, len(records))
+        return existing
+    published_at = datetime.now(timezone.utc)
+    expires_at = int(published_at.timestamp()) + retention_days * 86_400
+    record = {KEY: VERSION_ITEM, SORT: run_id, "ds": ds, "status": "writing", "items": len(records),
+              "published_at": published_at.isoformat(), TTL: expires_at}
+    table.put_item(Item=record)
+    written = batch_write(dynamodb, table_name, [to_item(r, run_id, expires_at) for r in records])
+    if written != len(records):
+        raise RuntimeError(f"version {run_id}: wrote {written} of {len(records)} items")
+    table.update_item(Key={KEY: VERSION_ITEM, SORT: run_id}, UpdateExpression="SET #s = :complete",
+                      ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":complete": "complete"})
+    log.info("version %s complete: %d items, expire after %d days", run_id, written, retention_days)
+    return {**record, "status": "complete"}

@@ -1,0 +1,177 @@
+"""The recommendations API: known users, new users from a few answers, the catalogue, the live model.
+
+Run locally with ``make api`` (uvicorn on 127.0.0.1); in AWS the same app runs as a Lambda behind
+API Gateway through :mod:`recsys.api.lambda_handler`. Every route but ``/v1/health`` needs an
+``X-API-Key`` header. The contract for app developers is in the README ("For app developers")
+and at ``/docs`` (OpenAPI).
+"""
+
+import json
+import uuid
+from collections import Counter
+from datetime import datetime, timezone
+from typing import Annotated, Literal
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from recsys.api.keys import KeyRing, RateLimiter, digest
+from recsys.api.store import Live, RecsStore
+from spark.cleaning import lake
+from spark.cleaning.vocabulary import AGE_BUCKETS, PLAUSIBLE_AGE
+
+MAX_BODY_BYTES = 16_384
+MAX_N = 50
+
+
+class Rating(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    movie_id: int = Field(gt=0, description="a movie_id from GET /v1/movies")
+    rating: int = Field(ge=1, le=5, description="1-5 stars")
+
+
+class NewUser(BaseModel):
+    """A new user's sign-up answers (all optional) and, optionally, a few ratings."""
+    model_config = ConfigDict(extra="forbid")
+    gender: Literal["M", "F"] | None = None
+    age: int | None = Field(None, ge=PLAUSIBLE_AGE[0], le=PLAUSIBLE_AGE[1], description="years; or age_bucket")
+    age_bucket: str | None = Field(None, description="one of GET /v1/vocabulary's age_bucket")
+    occupation: str | None = Field(None, description="one of GET /v1/vocabulary's occupation")
+    zip: str | None = Field(None, pattern=r"^\d{5}(-\d{4})?$", description="US ZIP code")
+    ratings: list[Rating] = Field(default_factory=list, max_length=50)
+    n: int = Field(10, ge=1, le=MAX_N, description="how many movies")
+
+
+def age_bucket_of(age: int) -> str:
+    """The MovieLens bucket of an exact age."""
+    return AGE_BUCKETS[max(code for code in AGE_BUCKETS if code <= age)] if age >= min(AGE_BUCKETS) \
+        else AGE_BUCKETS[min(AGE_BUCKETS)]
+
+
+def _movies(item: dict, live: Live, n: int, reason: str, exclude: set[int] = frozenset()) -> list[dict]:
+    listed = [m for m in item.get("movies", []) if int(m["movie_id"]) not in exclude][:n]
+    out = []
+    for i, m in enumerate(listed):
+        info = live.catalogue.get(int(m["movie_id"]), {})
+        out.append({"movie_id": int(m["movie_id"]), "title": m.get("title") or info.get("title"),
+                    "genres": info.get("genres", []), "decade": info.get("decade"),
+                    "score": round((len(listed) - i) / len(listed), 3), "reason": reason})
+    return out
+
+
+def _books(item: dict, movies: list[dict]) -> list[dict]:
+    top_genre = Counter(g for m in movies for g in m["genres"]).most_common(1)
+    reason = f"because you are recommended {top_genre[0][0]}" if top_genre else "for the movies you are recommended"
+    listed = item.get("books", [])
+    return [{"book_id": int(b["book_id"]), "title": b["title"], "authors": b.get("authors"),
+             "score": round((len(listed) - i) / len(listed), 3), "reason": reason} for i, b in enumerate(listed)]
+
+
+def create_app(store: RecsStore, keys: KeyRing, feedback, limiter: RateLimiter | None = None) -> FastAPI:
+    """The API on ``store`` (recommendations), ``keys`` (API keys) and ``feedback`` (where new users' answers
+    and ratings are kept for the next training run: an object with ``save(dict)``)."""
+    limiter = limiter or RateLimiter()
+    app = FastAPI(title="recsys recommendations API", version="1",
+                  description="Movie and book recommendations from the live published model run.")
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+            return JSONResponse({"detail": f"body larger than {MAX_BODY_BYTES} bytes"}, status_code=413)
+        return await call_next(request)
+
+    def caller(x_api_key: Annotated[str | None, Header()] = None) -> dict:
+        if not x_api_key:
+            raise HTTPException(401, "missing X-API-Key header")
+        record = keys.lookup(x_api_key)
+        if record is None:
+            raise HTTPException(401, "unknown API key")
+        allowed, wait = limiter.allow(digest(x_api_key), int(record.get("requests_per_minute", 600)))
+        if not allowed:
+            raise HTTPException(429, f"rate limit of {record['requests_per_minute']} requests/minute reached",
+                                headers={"Retry-After": str(max(1, round(wait)))})
+        return record
+
+    def live_version() -> Live:
+        live = store.live()
+        if live is None:
+            raise HTTPException(503, "no recommendations are published yet; run the recsys_daily DAG")
+        return live
+
+    Caller, LiveVersion = Annotated[dict, Depends(caller)], Annotated[Live, Depends(live_version)]
+
+    @app.get("/v1/health")
+    def health() -> dict:
+        live = store.live()
+        return {"status": "ok" if live else "no_model", "live_run_id": live.run_id if live else None,
+                "ds": live.ds if live else None}
+
+    @app.get("/v1/model")
+    def model(_: Caller, live: LiveVersion) -> dict:
+        return {"run_id": live.run_id, "ds": live.ds, "live_since": live.switched_at,
+                "version": store.version(live.run_id)}
+
+    @app.get("/v1/vocabulary")
+    def vocabulary(_: Caller, live: LiveVersion) -> dict:
+        return {**live.vocabulary, "gender": ["M", "F"], "age_bucket_of_age": {str(k): v for k, v in AGE_BUCKETS.items()}}
+
+    @app.get("/v1/movies")
+    def movies(_: Caller, live: LiveVersion, query: Annotated[str, Query(max_length=100)] = "",
+               limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict:
+        needle = query.strip().lower()
+        found = [m for m in live.catalogue.values() if needle in m["title"].lower()]
+        found.sort(key=lambda m: (-int(m.get("n_ratings", 0)), m["title"]))
+        return {"movies": [{k: m.get(k) for k in ("movie_id", "title", "genres", "decade", "n_ratings")}
+                           for m in found[:limit]]}
+
+    @app.get("/v1/users/{user_id}/recommendations")
+    def user_recommendations(user_id: Annotated[int, Field(gt=0)], _: Caller, live: LiveVersion,
+                             n: Annotated[int, Query(ge=1, le=MAX_N)] = 10) -> dict:
+        item = store.item(str(user_id), live.run_id)
+        if item is None:
+            raise HTTPException(404, {"error": "unknown_user", "message": f"user {user_id} has no recommendations "
+                                      f"in the live run {live.run_id}",
+                                      "fallback": "POST /v1/recommendations with the user's answers and ratings"})
+        warm = item.get("served_by") != item.get("cold_start_model") and "segment" not in item
+        listed = _movies(item, live, n, "liked by people who rate like you" if warm else "popular with people like you")
+        return {"user_id": user_id, "model_run_id": live.run_id, "ds": live.ds, "served_by": item.get("served_by"),
+                "movies": listed, "books": _books(item, listed)}
+
+    @app.post("/v1/recommendations")
+    def new_user(body: NewUser, who: Caller, live: LiveVersion) -> dict:
+        answers = body.model_dump(exclude={"ratings", "n"})
+        if body.age is not None and body.age_bucket is None:
+            answers["age_bucket"] = age_bucket_of(body.age)
+        problems = [f"{field} {answers[field]!r} is not one of {allowed}" for field, allowed in live.vocabulary.items()
+                    if answers.get(field) is not None and answers[field] not in allowed]
+        unknown = sorted({r.movie_id for r in body.ratings} - set(live.catalogue))
+        if unknown:
+            problems.append(f"unknown movie_id {unknown}; find ids with GET /v1/movies")
+        if problems:
+            raise HTTPException(422, problems)
+        received_at = datetime.now(timezone.utc)
+        feedback_id = feedback.save({"feedback_id": str(uuid.uuid4()), "received_at": received_at.isoformat(),
+                                     "api_key_name": who.get("name"), "model_run_id": live.run_id,
+                                     "answers": answers, "ratings": [r.model_dump() for r in body.ratings]})
+        item, matched = store.segment(answers, live.run_id)
+        rated = {r.movie_id for r in body.ratings}
+        listed = _movies(item, live, body.n, "popular with people like you", exclude=rated)
+        return {"path": "segment", "segment": matched, "model_run_id": live.run_id, "feedback_id": feedback_id,
+                "movies": listed, "books": _books(item, listed)}
+
+    return app
+
+
+class LakeFeedback:
+    """New users' answers and ratings, one JSON object each under ``feedback/ds=<day>/`` in the lake, written
+    before the answer is sent (the next daily run reads them)."""
+
+    def __init__(self, s3, bucket: str):
+        self.s3, self.bucket = s3, bucket
+
+    def save(self, record: dict) -> str:
+        day = record["received_at"][:10]
+        self.s3.put_object(Bucket=self.bucket, Key=lake.feedback_key(day, record["feedback_id"]),
+                           Body=json.dumps(record).encode(), ContentType="application/json")
+        return record["feedback_id"]

@@ -1,0 +1,86 @@
+"""What the API reads: the live version's items (DynamoDB) and its movie catalogue (the lake).
+
+The live pointer is cached for a few seconds, so a request costs one GetItem; a new publish or
+a rollback is seen within ``pointer_ttl`` seconds, and each response says which run served it.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+
+from recsys.serving import versions
+from recsys.serving.publish import SORT
+from spark.cleaning import lake
+
+ANY = "*"  # a demographic answer not given
+SEGMENT_FIELDS = ("gender", "age_bucket", "occupation")
+
+
+def segment_key(answers: dict) -> str:
+    """The published item of a cold-start segment; missing answers are ``*``."""
+    return "segment#" + "|".join(answers.get(f) or ANY for f in SEGMENT_FIELDS)
+
+
+def backoff(answers: dict) -> list[dict]:
+    """The segments to try for ``answers``, most specific first: drop occupation, then age, then gender, until
+    the everyone segment (``*|*|*``)."""
+    tried, order = [], [dict(answers)]
+    for field in reversed(SEGMENT_FIELDS):
+        order.append({**order[-1], field: None})
+    for candidate in order:
+        if candidate not in tried:
+            tried.append(candidate)
+    return tried
+
+
+@dataclass
+class Live:
+    run_id: str
+    ds: str
+    switched_at: str
+    catalogue: dict[int, dict]   # movie_id -> title, genres, decade, n_ratings, popularity_rank
+    vocabulary: dict[str, list[str]]
+
+
+class RecsStore:
+    """Reads through the live pointer; one instance per API process."""
+
+    def __init__(self, table, s3, bucket: str, pointer_ttl: float = 5.0):
+        self.table, self.s3, self.bucket, self.pointer_ttl = table, s3, bucket, pointer_ttl
+        self._lock = threading.Lock()
+        self._live: Live | None = None
+        self._checked = 0.0
+
+    def live(self) -> Live | None:
+        """The live version (pointer re-read at most every ``pointer_ttl`` seconds), None before a publish."""
+        with self._lock:
+            if time.monotonic() - self._checked < self.pointer_ttl:
+                return self._live
+            pointer = versions.live(self.table)
+            if pointer is None:
+                self._live = None
+            elif self._live is None or self._live.run_id != pointer["run_id"]:
+                body = json.loads(self.s3.get_object(Bucket=self.bucket,
+                                                     Key=lake.catalogue_key(pointer["run_id"]))["Body"].read())
+                self._live = Live(pointer["run_id"], pointer["ds"], pointer["switched_at"],
+                                  {int(m["movie_id"]): m for m in body["movies"]}, body["vocabulary"])
+            self._checked = time.monotonic()
+            return self._live
+
+    def item(self, key: str, run_id: str) -> dict | None:
+        """The item ``key`` (a user id or a segment key) of version ``run_id``."""
+        return versions.get_recommendations(self.table, key, run_id)
+
+    def segment(self, answers: dict, run_id: str) -> tuple[dict, dict]:
+        """The most specific published segment for ``answers`` and the answers it matched."""
+        for candidate in backoff({f: answers.get(f) for f in SEGMENT_FIELDS}):
+            found = self.item(segment_key(candidate), run_id)
+            if found:
+                return found, candidate
+        raise LookupError(f"version {run_id} has no segment items, not even {segment_key({})}")
+
+    def version(self, run_id: str) -> dict | None:
+        record = versions.version_record(self.table, run_id)
+        return {k: v for k, v in record.items() if k != SORT} if record else None

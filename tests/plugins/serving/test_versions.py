@@ -1,0 +1,148 @@
+"""Readers always get one complete version; a publish switches them over at once, a rollback switches back."""
+from __future__ import annotations
+
+import pytest
+
+from recsys.backends import dynamodb as dynamodb_of
+from recsys.serving import publish, versions
+
+pytestmark = pytest.mark.integration
+
+
+def _records(run: str, users=range(1, 31)) -> list[dict]:
+    return [{"user_id": u, "movies": [{"movie_id": m, "title": f"{run}-M{m}", "score": 1.0 / (m + 1)}
+                                      for m in range(10)],
+             "books": [{"book_id": b, "title": f"B{b}", "authors": "A", "score": 0.5} for b in range(5)]}
+            for u in users]
+
+
+@pytest.fixture
+def recs(stack_settings):
+    dynamodb = dynamodb_of(stack_settings)
+    return dynamodb, publish.ensure_table(dynamodb, stack_settings.recs_table)
+
+
+def _served(table, users=range(1, 31)) -> set[str]:
+    """Which run each user's movies come from, as a reader sees them through the pointer."""
+    pointer = versions.live(table)
+    return {versions.get_recommendations(table, str(u), pointer["run_id"])["movies"][0]["title"].split("-M")[0]
+            for u in users}
+
+
+def _publish(dynamodb, table, run: str, ds: str, users=range(1, 31)) -> dict:
+    publish.publish_version(dynamodb, table.name, _records(run, users), run, ds, retention_days=7)
+    return versions.switch_live(table, run)
+
+
+class FailingAfter:
+    """The DynamoDB resource, failing after ``batches`` BatchWriteItem calls (a worker killed mid-publish)."""
+
+    def __init__(self, dynamodb, batches: int):
+        self.dynamodb, self.left = dynamodb, batches
+
+    def __getattr__(self, name):
+        return getattr(self.dynamodb, name)
+
+    def batch_write_item(self, **kwargs):
+        if self.left == 0:
+            raise ConnectionError("worker killed")
+        self.left -= 1
+        return self.dynamodb.batch_write_item(**kwargs)
+
+
+def test_a_publish_killed_half_way_leaves_readers_on_the_previous_complete_version(recs):
+    dynamodb, table = recs
+    _publish(dynamodb, table, "run-1", "2026-03-01")
+    with pytest.raises(ConnectionError):
+        publish.publish_version(FailingAfter(dynamodb, 1), table.name, _records("run-2"), "run-2", "2026-03-02", 7)
+    assert versions.version_record(table, "run-2")["status"] == "writing"
+    with pytest.raises(versions.VersionError, match="run-2 is writing or expired"):
+        versions.switch_live(table, "run-2")
+    assert _served(table) == {"run-1"}, "every user still gets the previous version, complete"
+
+    publish.publish_version(dynamodb, table.name, _records("run-2"), "run-2", "2026-03-02", 7)  # the retry
+    assert versions.switch_live(table, "run-2")["previous"] == "run-1"
+    assert _served(table) == {"run-2"}
+
+
+def test_users_absent_from_the_new_version_are_no_longer_served(recs):
+    dynamodb, table = recs
+    _publish(dynamodb, table, "run-1", "2026-03-01")
+    _publish(dynamodb, table, "run-2", "2026-03-02", users=range(1, 21))
+    assert versions.get_recommendations(table, "25") is None
+    assert versions.get_recommendations(table, "5")["version"] == "run-2"
+    assert len(versions.items_of(table, "run-2")) == 20
+
+
+def test_an_older_day_never_replaces_the_live_one_but_a_rollback_does(recs):
+    dynamodb, table = recs
+    _publish(dynamodb, table, "run-1", "2026-03-01")
+    _publish(dynamodb, table, "run-2", "2026-03-02")
+    publish.publish_version(dynamodb, table.name, _records("run-0"), "run-0", "2026-02-28", 7)
+    with pytest.raises(versions.VersionError, match="older than the live run-2"):
+        versions.switch_live(table, "run-0")
+    assert versions.rollback(table)["run_id"] == "run-1", "by default, the version published before the live one"
+    assert _served(table) == {"run-1"}
+    assert versions.rollback(table, "run-0")["run_id"] == "run-0"
+    with pytest.raises(versions.VersionError, match="no version run-9"):
+        versions.rollback(table, "run-9")
+
+
+def test_items_expire_with_their_version_and_an_expired_version_never_goes_live(recs):
+    dynamodb, table = recs
+    _publish(dynamodb, table, "run-1", "2026-03-01")
+    record = versions.version_record(table, "run-1")
+    item = versions.get_recommendations(table, "1")
+    assert int(item["expires_at"]) == int(record["expires_at"]) and int(record["expires_at"]) > versions._now()
+    ttl = table.meta.client.describe_time_to_live(TableName=table.name)["TimeToLiveDescription"]
+    assert ttl["AttributeName"] == "expires_at" and ttl["TimeToLiveStatus"] == "ENABLED"
+    publish.publish_version(dynamodb, table.name, _records("run-2"), "run-2", "2026-03-02", retention_days=0)
+    with pytest.raises(versions.VersionError, match="expired"):
+        versions.switch_live(table, "run-2")
+
+
+def test_publishing_the_same_version_twice_changes_nothing(recs):
+    dynamodb, table = recs
+    _publish(dynamodb, table, "run-1", "2026-03-01")
+    before = sorted(versions.items_of(table, "run-1"), key=lambda i: i["user_id"])
+    _publish(dynamodb, table, "run-1", "2026-03-01")
+    assert sorted(versions.items_of(table, "run-1"), key=lambda i: i["user_id"]) == before
+
+
+class Throttling:
+    """The DynamoDB resource, answering the first ``times`` calls with half the batch unprocessed."""
+
+    def __init__(self, dynamodb, times: int):
+        self.dynamodb, self.times, self.calls = dynamodb, times, 0
+
+    def batch_write_item(self, RequestItems):
+        self.calls += 1
+        (name, requests), = RequestItems.items()
+        if self.times:
+            self.times -= 1
+            kept, returned = requests[:len(requests) // 2], requests[len(requests) // 2:]
+            self.dynamodb.batch_write_item(RequestItems={name: kept})
+            return {"UnprocessedItems": {name: returned}}
+        return self.dynamodb.batch_write_item(RequestItems=RequestItems)
+
+
+def test_unprocessed_items_are_retried_with_backoff_until_written(recs):
+    dynamodb, table = recs
+    items = [publish.to_item(r, "run-1", versions._now() + 3600) for r in _records("run-1")]
+    sleeps = []
+    throttled = Throttling(dynamodb, times=3)
+    assert publish.batch_write(throttled, table.name, items, sleep=sleeps.append) == 30
+    assert len(versions.items_of(table, "run-1")) == 30
+    assert len(sleeps) == 3 and sleeps[0] < sleeps[-1], "each retry waits longer"
+    with pytest.raises(RuntimeError, match="still unprocessed after 2 attempts"):
+        publish.batch_write(Throttling(dynamodb, times=5), table.name, items, max_attempts=2, sleep=sleeps.append)
+
+
+def test_a_table_with_the_old_key_is_refused_with_what_to_do(stack_settings):
+    dynamodb = dynamodb_of(stack_settings)
+    dynamodb.meta.client.create_table(
+        TableName=stack_settings.recs_table, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "user_id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"}])
+    with pytest.raises(RuntimeError, match="set RECSYS_RECS_TABLE to a new table"):
+        publish.ensure_table(dynamodb, stack_settings.recs_table)
