@@ -4,6 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+# The sign-up page is tested in a real browser: Debian's chromium (Playwright's own download is not reachable).
+if ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "==> installing chromium (Debian) for the browser test"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null
+  else
+    echo "the browser test needs chromium: sudo apt-get install chromium" >&2
+  fi
+fi
 export PATH="$PWD/.venv/bin:$PATH"
 # With no arguments: the default run, without the whole-DAG run on the real data
 # (make test-real-data, which CI runs too).

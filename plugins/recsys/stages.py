@@ -7,7 +7,6 @@ every DAG parse.
 """
 from __future__ import annotations
 
-import json
 import logging
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -184,7 +183,7 @@ def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) ->
 
     from recsys.lake_io import read_jsonl
     from recsys.serving import notify, publish, registry, versions
-    from recsys.serving.catalogue import build_catalogue
+    from recsys.serving.catalogue import write_api_files
     from recsys.serving.signing import UntrustedArtefactError, signing_key
 
     hook, key = backends.s3_hook(settings), signing_key(settings)
@@ -198,8 +197,7 @@ def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) ->
     with fail_for_good(UntrustedArtefactError):
         data = registry.load_training_data(hook, settings.lake_bucket, key, run_id)
         metrics = registry.load_metrics(hook, settings.lake_bucket, key, run_id)
-    hook.load_bytes(json.dumps(build_catalogue(data)).encode(), key=lake.catalogue_key(run_id),
-                    bucket_name=settings.lake_bucket, replace=True)
+    write_api_files(hook, settings.lake_bucket, run_id, data, metrics)
     records = [r for object_key in lake.scored_keys(ds) for r in read_jsonl(hook, settings.lake_bucket, object_key)]
     version = publish.publish_version(dynamodb, settings.recs_table, publish.stamped(records, run_id, ds, generated_at),
                                       run_id, ds, settings.recs_retention_days)

@@ -123,6 +123,11 @@ def catalogue_key(run_id: str) -> str:
     return f"published/catalogue/{run_id}.json"
 
 
+def foldin_key(run_id: str) -> str:
+    """The item-item weights new users' ratings are folded into, published with one model run (.npz arrays)."""
+    return f"published/foldin/{run_id}.npz"
+
+
 def feedback_key(day: str, feedback_id: str) -> str:
     """One new user's answers and ratings, as the API received them (JSON)."""
     return f"feedback/ds={day}/{feedback_id}.json"

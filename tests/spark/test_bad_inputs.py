@@ -62,6 +62,8 @@ CASES = {
     "implausible_timestamps": ("ml-100k", {"ratings": {"timestamp before the dataset's first day": [2, 3]}}),
     "out_of_range_ratings": ("ml-100k", {"ratings": {"rating outside 1-5 in steps of 1": [2, 3]}}),
     "unknown_users_and_items": ("ml-100k", {"ratings": {"unknown user_id": [3], "unknown movie_id": [4]}}),
+    "nul_and_long_line": ("ml-100k", {"ratings": {"binary or control characters in line": [2],
+                                                  "wrong number of fields: expected 4 '\t'-separated, found 5": [3]}}),
     "duplicate_keys": ("ml-100k", {}),  # the latest line of a repeated id is kept: see the test below
     "netflix_block_without_header": ("netflix", {"ratings": {"rating line before any movie_id: header": [1]}}),
 }

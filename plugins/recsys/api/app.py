@@ -1,8 +1,9 @@
 """The recommendations API: known users, new users from a few answers, the catalogue, the live model.
 
 Run locally with ``make api`` (uvicorn on 127.0.0.1); in AWS the same app runs as a Lambda behind
-API Gateway through :mod:`recsys.api.lambda_handler`. Every route but ``/v1/health`` needs an
-``X-API-Key`` header. The contract for app developers is in the README ("For app developers")
+API Gateway through :mod:`recsys.api.lambda_handler`. Every ``/v1`` route but ``/v1/health`` needs an
+``X-API-Key`` header; the sign-up page at ``/`` (:mod:`recsys.api.page`) needs none and is
+rate-limited per client address. The contract for app developers is in the README ("For app developers")
 and at ``/docs`` (OpenAPI).
 """
 
@@ -11,11 +12,13 @@ import uuid
 from collections import Counter
 from datetime import datetime, timezone
 from typing import Annotated, Literal
+from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from recsys.api import page
 from recsys.api.keys import KeyRing, RateLimiter, digest
 from recsys.api.store import Live, RecsStore
 from spark.cleaning import lake
@@ -23,6 +26,7 @@ from spark.cleaning.vocabulary import AGE_BUCKETS, PLAUSIBLE_AGE
 
 MAX_BODY_BYTES = 16_384
 MAX_N = 50
+PAGE_REQUESTS_PER_MINUTE = 60
 
 
 class Rating(BaseModel):
@@ -50,22 +54,24 @@ def age_bucket_of(age: int) -> str:
 
 
 def _movies(item: dict, live: Live, n: int, reason: str, exclude: set[int] = frozenset()) -> list[dict]:
+    """The first ``n`` movies of a published list (or fold-in's), shown with the catalogue's details."""
     listed = [m for m in item.get("movies", []) if int(m["movie_id"]) not in exclude][:n]
-    out = []
-    for i, m in enumerate(listed):
-        info = live.catalogue.get(int(m["movie_id"]), {})
-        out.append({"movie_id": int(m["movie_id"]), "title": m.get("title") or info.get("title"),
-                    "genres": info.get("genres", []), "decade": info.get("decade"),
-                    "score": round((len(listed) - i) / len(listed), 3), "reason": reason})
-    return out
+    return [{"movie_id": int(m["movie_id"]), "title": m.get("title") or info.get("title"),
+             "genres": info.get("genres", []), "decade": info.get("decade"), "reason": reason}
+            for m in listed for info in [live.catalogue.get(int(m["movie_id"]), {})]]
+
+
+def _ranked(listed: list[dict]) -> list[dict]:
+    """Each item with the score an application shows: 1.0 for the first, falling linearly to 1/n for the last
+    (the models' raw scores are on no common scale)."""
+    return [{**m, "score": round((len(listed) - i) / len(listed), 3)} for i, m in enumerate(listed)]
 
 
 def _books(item: dict, movies: list[dict]) -> list[dict]:
     top_genre = Counter(g for m in movies for g in m["genres"]).most_common(1)
     reason = f"because you are recommended {top_genre[0][0]}" if top_genre else "for the movies you are recommended"
-    listed = item.get("books", [])
-    return [{"book_id": int(b["book_id"]), "title": b["title"], "authors": b.get("authors"),
-             "score": round((len(listed) - i) / len(listed), 3), "reason": reason} for i, b in enumerate(listed)]
+    return _ranked([{"book_id": int(b["book_id"]), "title": b["title"], "authors": b.get("authors"), "reason": reason}
+                    for b in item.get("books", [])])
 
 
 def create_app(store: RecsStore, keys: KeyRing, feedback, limiter: RateLimiter | None = None) -> FastAPI:
@@ -136,10 +142,11 @@ def create_app(store: RecsStore, keys: KeyRing, feedback, limiter: RateLimiter |
         warm = item.get("served_by") != item.get("cold_start_model") and "segment" not in item
         listed = _movies(item, live, n, "liked by people who rate like you" if warm else "popular with people like you")
         return {"user_id": user_id, "model_run_id": live.run_id, "ds": live.ds, "served_by": item.get("served_by"),
-                "movies": listed, "books": _books(item, listed)}
+                "movies": _ranked(listed), "books": _books(item, listed)}
 
-    @app.post("/v1/recommendations")
-    def new_user(body: NewUser, who: Caller, live: LiveVersion) -> dict:
+    def serve_new_user(body: NewUser, client_name: str, live: Live) -> dict:
+        """Check a new user's answers, keep them (and their ratings) for the next run, then answer: fold-in
+        of their ratings when they liked a movie the model knows, else the segment list of their answers."""
         answers = body.model_dump(exclude={"ratings", "n"})
         if body.age is not None and body.age_bucket is None:
             answers["age_bucket"] = age_bucket_of(body.age)
@@ -152,13 +159,52 @@ def create_app(store: RecsStore, keys: KeyRing, feedback, limiter: RateLimiter |
             raise HTTPException(422, problems)
         received_at = datetime.now(timezone.utc)
         feedback_id = feedback.save({"feedback_id": str(uuid.uuid4()), "received_at": received_at.isoformat(),
-                                     "api_key_name": who.get("name"), "model_run_id": live.run_id,
+                                     "api_key_name": client_name, "model_run_id": live.run_id,
                                      "answers": answers, "ratings": [r.model_dump() for r in body.ratings]})
         item, matched = store.segment(answers, live.run_id)
-        rated = {r.movie_id for r in body.ratings}
-        listed = _movies(item, live, body.n, "popular with people like you", exclude=rated)
-        return {"path": "segment", "segment": matched, "model_run_id": live.run_id, "feedback_id": feedback_id,
-                "movies": listed, "books": _books(item, listed)}
+        rated = {r.movie_id: r.rating for r in body.ratings}
+        folded = live.foldin.recommend(rated, body.n) if live.foldin and rated else None
+        segment_list = _movies(item, live, body.n, "popular with people like you", exclude=set(rated) | set(folded or ()))
+        if folded:  # what their liked movies point to, then their segment's list if those are fewer than n
+            path = "fold_in"
+            listed = _movies({"movies": [{"movie_id": m} for m in folded]}, live, body.n,
+                             "similar to the movies you liked") + segment_list[:body.n - len(folded)]
+        else:  # demographics only, or no liked movie the model knows
+            path, listed = "segment", segment_list
+        return {"path": path, "segment": matched, "model_run_id": live.run_id, "feedback_id": feedback_id,
+                "movies": _ranked(listed), "books": _books(item, listed)}
+
+    @app.post("/v1/recommendations")
+    def new_user(body: NewUser, who: Caller, live: LiveVersion) -> dict:
+        return serve_new_user(body, who.get("name"), live)
+
+    def popular(live: Live) -> list[dict]:
+        return sorted(live.catalogue.values(), key=lambda m: (-int(m.get("n_ratings", 0)), m["title"]))
+
+    def page_visitor(request: Request) -> None:
+        # the page needs no key: it is limited per client address instead
+        allowed, wait = limiter.allow(f"page:{request.client.host if request.client else '-'}", PAGE_REQUESTS_PER_MINUTE)
+        if not allowed:
+            raise HTTPException(429, "too many requests from this address", headers={"Retry-After": str(max(1, round(wait)))})
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False, dependencies=[Depends(page_visitor)])
+    def signup_page(live: LiveVersion) -> str:
+        return page.signup_form(live.vocabulary, popular(live))
+
+    @app.post("/", response_class=HTMLResponse, include_in_schema=False, dependencies=[Depends(page_visitor)])
+    async def signup_answers(request: Request, live: LiveVersion) -> HTMLResponse:
+        form = {k: v[-1].strip() for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+        ratings = [{"movie_id": int(k.removeprefix("rating_")), "rating": int(v)} for k, v in form.items()
+                   if k.startswith("rating_") and k.removeprefix("rating_").isdigit() and v.isdigit()]
+        try:
+            body = NewUser(**{k: form[k] for k in ("gender", "age", "occupation", "zip") if form.get(k)},
+                           ratings=ratings)
+            return HTMLResponse(page.results(serve_new_user(body, "sign-up page", live)))
+        except ValidationError as exc:
+            errors = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        except HTTPException as exc:
+            errors = exc.detail if isinstance(exc.detail, list) else [exc.detail]
+        return HTMLResponse(page.signup_form(live.vocabulary, popular(live), errors), status_code=422)
 
     return app
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from recsys.serving import versions
 from recsys.serving.publish import SORT
 from spark.cleaning import lake
+from training.foldin import FoldIn
 
 ANY = "*"  # a demographic answer not given
 SEGMENT_FIELDS = ("gender", "age_bucket", "occupation")
@@ -40,8 +41,9 @@ class Live:
     run_id: str
     ds: str
     switched_at: str
-    catalogue: dict[int, dict]   # movie_id -> title, genres, decade, n_ratings, popularity_rank
+    catalogue: dict[int, dict]   # movie_id -> title, genres, decade, n_ratings
     vocabulary: dict[str, list[str]]
+    foldin: FoldIn | None        # None for a run published before fold-in existed
 
 
 class RecsStore:
@@ -62,12 +64,20 @@ class RecsStore:
             if pointer is None:
                 self._live = None
             elif self._live is None or self._live.run_id != pointer["run_id"]:
-                body = json.loads(self.s3.get_object(Bucket=self.bucket,
-                                                     Key=lake.catalogue_key(pointer["run_id"]))["Body"].read())
-                self._live = Live(pointer["run_id"], pointer["ds"], pointer["switched_at"],
-                                  {int(m["movie_id"]): m for m in body["movies"]}, body["vocabulary"])
+                run_id = pointer["run_id"]
+                body = json.loads(self.s3.get_object(Bucket=self.bucket, Key=lake.catalogue_key(run_id))["Body"].read())
+                self._live = Live(run_id, pointer["ds"], pointer["switched_at"],
+                                  {int(m["movie_id"]): m for m in body["movies"]}, body["vocabulary"],
+                                  self._foldin(run_id))
             self._checked = time.monotonic()
             return self._live
+
+    def _foldin(self, run_id: str) -> FoldIn | None:
+        try:
+            body = self.s3.get_object(Bucket=self.bucket, Key=lake.foldin_key(run_id))["Body"].read()
+        except self.s3.exceptions.NoSuchKey:
+            return None
+        return FoldIn.from_npz(body)
 
     def item(self, key: str, run_id: str) -> dict | None:
         """The item ``key`` (a user id or a segment key) of version ``run_id``."""

@@ -1,12 +1,19 @@
-"""The movie catalogue and answer vocabularies published beside each version, for the API.
+"""What the API reads beside each published version: the movie catalogue, the answer vocabularies
+and the fold-in weights.
 
 The API shows titles, genres and decades, finds movies for a questionnaire (most rated
-first) and checks a new user's answers against the values the model was trained on; it
-reads all of that from one small JSON object per model run, never from the warehouse.
+first), checks a new user's answers against the values the model was trained on, and folds
+a new user's ratings into the run's item-item weights; it reads all of that from two small
+objects per model run in the lake (JSON, and ``.npz`` arrays), never from the warehouse.
 """
 from __future__ import annotations
 
+import json
+
+from spark.cleaning import lake
 from training.data import TrainingData
+from training.foldin import FoldIn
+from training.item_item import EASE
 
 ANSWER_FIELDS = ("age_bucket", "occupation")  # gender is always M or F
 
@@ -16,8 +23,19 @@ def build_catalogue(data: TrainingData) -> dict:
     n_ratings = data.interactions.groupby("movie_id").size()
     movies = [{"movie_id": int(row.movie_id), "title": row.title,
                "genres": [g for g in str(row.genre_list or "").split("|") if g],
-               "decade": row.release_decade if isinstance(row.release_decade, str) else None, "n_ratings": int(n_ratings.get(row.movie_id, 0))}
+               "decade": row.release_decade if isinstance(row.release_decade, str) else None,
+               "n_ratings": int(n_ratings.get(row.movie_id, 0))}
               for row in data.items.itertuples(index=False)]
     vocabulary = {f: sorted(data.users[f].dropna().unique().tolist()) for f in ANSWER_FIELDS if f in data.users}
     return {"movies": movies, "vocabulary": vocabulary}
 
+
+
+def write_api_files(hook, bucket: str, run_id: str, data: TrainingData, metrics: dict) -> None:
+    """The catalogue (JSON) and the fold-in weights (EASE with the l2 the run's validation chose) of run
+    ``run_id``, written where the API finds them."""
+    hook.load_bytes(json.dumps(build_catalogue(data)).encode(), key=lake.catalogue_key(run_id), bucket_name=bucket,
+                    replace=True)
+    l2 = metrics.get("settings", {}).get("ease", {}).get("l2", EASE.l2)
+    hook.load_bytes(FoldIn.fit(data.interactions, l2).to_npz(), key=lake.foldin_key(run_id), bucket_name=bucket,
+                    replace=True)

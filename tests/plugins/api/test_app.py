@@ -7,47 +7,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from recsys.api import keys as api_keys
-from recsys.api.app import LakeFeedback, create_app
-from recsys.api.keys import KeyRing, RateLimiter
-from recsys.api.store import RecsStore
-from recsys.backends import dynamodb as dynamodb_of, lake_hook
-from recsys.serving import publish, versions
-from spark.cleaning import lake
+from recsys.api.keys import RateLimiter
 
 pytestmark = pytest.mark.integration
 
-CATALOGUE = {"movies": [{"movie_id": m, "title": f"Movie {m}", "genres": ["Sci-Fi"] if m % 2 else ["Drama"],
-                         "decade": "1990s", "n_ratings": 100 - m} for m in range(1, 31)],
-             "vocabulary": {"age_bucket": ["18-24", "25-34"], "occupation": ["programmer", "writer"]}}
-
-
-def _list(first: int) -> dict:
-    return {"movies": [{"movie_id": m, "title": f"Movie {m}", "score": -0.5 * m} for m in range(first, first + 12)],
-            "books": [{"book_id": b, "title": f"Book {b}", "authors": "A", "score": 3.0} for b in range(1, 6)]}
-
-
-def _records() -> list[dict]:
-    users = [{"user_id": u, "served_by": "blend", **_list(u)} for u in (1, 2, 3)]
-    segments = [{"user_id": f"segment#{g}|{a}|{o}", "cold_start_model": "naive_bayes",
-                 "segment": {"gender": g, "age_bucket": a, "occupation": o}, **_list(first)}
-                for g, a, o, first in (("F", "25-34", "writer", 10), ("F", "25-34", "*", 11), ("F", "*", "*", 12),
-                                       ("*", "*", "*", 13))]
-    return users + segments
-
 
 @pytest.fixture
-def api(stack_settings):
-    s = stack_settings
-    dynamodb, s3 = dynamodb_of(s), lake_hook(s).get_conn()
-    table = publish.ensure_table(dynamodb, s.recs_table)
-    s3.put_object(Bucket=s.lake_bucket, Key=lake.catalogue_key("run-1"), Body=json.dumps(CATALOGUE).encode())
-    publish.publish_version(dynamodb, table.name, _records(), "run-1", "2026-04-01", retention_days=7)
-    versions.switch_live(table, "run-1")
-    key_table = api_keys.ensure_table(dynamodb, s.recs_table + "-keys")
-    key = api_keys.create_key(key_table, "tests", requests_per_minute=600)
-    app = create_app(RecsStore(table, s3, s.lake_bucket), KeyRing(key_table), LakeFeedback(s3, s.lake_bucket))
-    client = TestClient(app, headers={"X-API-Key": key})
-    return client, s3, s, key_table
+def api(published):
+    client = TestClient(published.app, headers={"X-API-Key": published.key})
+    return client, published.s3, published.settings, published.key_table
 
 
 def test_a_known_user_gets_shown_scores_titles_genres_and_reasons(api):
@@ -76,6 +44,20 @@ def test_a_new_user_is_served_the_most_specific_published_segment(api):
     assert only_gender["movies"][0]["movie_id"] == 12, "F|*|programmer is not published: backs off to F|*|*"
     nothing = client.post("/v1/recommendations", json={}).json()
     assert nothing["movies"][0]["movie_id"] == 13 and nothing["movies"][0]["reason"] == "popular with people like you"
+
+
+def test_a_new_user_who_rates_a_few_movies_is_folded_into_the_live_model(api):
+    client, *_ = api
+    ratings = [{"movie_id": 22, "rating": 5}, {"movie_id": 25, "rating": 4}, {"movie_id": 3, "rating": 1}]
+    body = client.post("/v1/recommendations", json={"gender": "F", "ratings": ratings, "n": 5}).json()
+    assert body["path"] == "fold_in" and body["model_run_id"] == "run-1"
+    listed = [m["movie_id"] for m in body["movies"]]
+    assert len(listed) == 5 and set(listed) <= set(range(21, 31)) - {22, 25}, "what goes with what they liked"
+    assert body["movies"][0] == {"movie_id": listed[0], "title": f"Movie {listed[0]}", "genres": body["movies"][0]["genres"],
+                                 "decade": "1990s", "score": 1.0, "reason": "similar to the movies you liked"}
+    disliked_only = client.post("/v1/recommendations", json={"gender": "F", "ratings": [
+        {"movie_id": 22, "rating": 2}]}).json()
+    assert disliked_only["path"] == "segment" and 22 not in {m["movie_id"] for m in disliked_only["movies"]}
 
 
 def test_a_new_users_answers_and_ratings_are_kept_for_the_next_run_and_rated_movies_left_out(api):

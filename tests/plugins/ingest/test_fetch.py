@@ -26,6 +26,12 @@ def http_dir(tmp_path):
         def log_message(self, *args):
             requests.append(self.path)
 
+        def do_GET(self):  # /status/<code>/...: a server answering that code
+            if self.path.startswith("/status/"):
+                self.send_error(int(self.path.split("/")[2]))
+                return
+            super().do_GET()
+
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(www)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}", www, requests
@@ -74,6 +80,17 @@ def test_a_missing_file_fails_for_good_and_an_unreachable_server_is_retried(http
         sources.download(f"http://127.0.0.1:{closed}/ml.zip", tmp_path / "ml.zip")
     assert not isinstance(failure.value, sources.SourceError), "a connection error keeps Airflow's retries"
     assert not list(tmp_path.glob("*.part"))
+
+
+@pytest.mark.parametrize("code, for_good", [(500, False), (503, False), (429, False), (408, False),
+                                            (403, True), (404, True)])
+def test_server_errors_and_throttling_keep_their_retries_and_refusals_fail_for_good(http_dir, tmp_path, code,
+                                                                                    for_good):
+    base, _, _ = http_dir
+    with pytest.raises((OSError, sources.SourceError)) as failure:
+        sources.download(f"{base}/status/{code}/ml.zip", tmp_path / "ml.zip")
+    assert isinstance(failure.value, sources.SourceError) is for_good, failure.value
+    assert str(code) in str(failure.value) and not list(tmp_path.glob("*.part"))
 
 
 def test_published_md5_file_is_read_for_datasets_that_change(http_dir, tmp_path):

@@ -1,0 +1,52 @@
+"""Fold-in: a new user's few ratings scored by the run's item-item weights, stored as arrays only."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from training.foldin import FoldIn
+from training.item_item import EASE
+
+
+def _two_blocks() -> pd.DataFrame:
+    """40 users: 20 like movies 11-20 (rating 5), 20 like movies 31-40; everyone rated movie 99 a 2."""
+    rows = [(u, m, 5) for u in range(20) for m in range(11, 21)] + \
+           [(u, m, 5) for u in range(20, 40) for m in range(31, 41)] + [(u, 99, 2) for u in range(40)]
+    return pd.DataFrame(rows, columns=["user_id", "movie_id", "rating"])
+
+
+def test_a_new_user_who_liked_a_few_movies_gets_the_rest_of_their_block_never_what_they_rated():
+    model = FoldIn.fit(_two_blocks(), l2=10.0, neighbours=5)
+    assert list(model.movie_ids) == [*range(11, 21), *range(31, 41)]  # movie 99 was never liked
+    assert (np.diff(model.weights.indptr) <= 5).all(), "only the strongest weights are kept"
+    listed = model.recommend({12: 5, 15: 4, 33: 1}, n=5)  # liked two of the first block, disliked one
+    assert len(listed) == 5 and set(listed) <= set(range(11, 21)) - {12, 15}
+    everything = model.recommend({12: 5, 33: 1}, n=20)  # only what movie 12's five kept weights point to
+    assert len(everything) == 5 and set(everything) <= set(range(11, 21)) - {12}
+
+
+def test_the_pruned_weights_rank_as_ease_itself_does():
+    data = _two_blocks()
+    full = FoldIn.fit(data, l2=10.0, neighbours=10_000)
+    x = np.zeros((40, 20))
+    x[:20, :10], x[20:, 10:] = 1, 1
+    assert np.allclose(full.weights.toarray(), EASE.weights(x.T @ x, 10.0), atol=1e-5)
+
+
+def test_without_a_liked_known_movie_there_is_no_fold_in():
+    model = FoldIn.fit(_two_blocks(), l2=10.0)
+    assert model.recommend({99: 5}, n=5) is None  # a movie the model never saw liked
+    assert model.recommend({12: 2, 31: 1}, n=5) is None  # only dislikes
+
+
+def test_it_round_trips_through_npz_and_never_loads_a_pickle():
+    model = FoldIn.fit(_two_blocks(), l2=10.0, neighbours=5)
+    again = FoldIn.from_npz(model.to_npz())
+    assert again.recommend({12: 5}, n=5) == model.recommend({12: 5}, n=5)
+    import io
+
+    pickled = io.BytesIO()
+    np.savez(pickled, movie_ids=np.array([object()], dtype=object))
+    with pytest.raises(ValueError, match="pickle"):
+        FoldIn.from_npz(pickled.getvalue())
