@@ -50,3 +50,13 @@ def test_it_round_trips_through_npz_and_never_loads_a_pickle():
     np.savez(pickled, movie_ids=np.array([object()], dtype=object))
     with pytest.raises(ValueError, match="pickle"):
         FoldIn.from_npz(pickled.getvalue())
+
+
+def test_l2_is_chosen_on_held_out_users_who_answer_with_their_first_positives():
+    from training.foldin import choose_l2, first_positives
+
+    data = _two_blocks().assign(rated_at=lambda d: pd.to_datetime(d["movie_id"], unit="D"))
+    answers, rest = first_positives(data, given=3)
+    assert answers[0] == {11: 5, 12: 5, 13: 5} and list(rest[0]) == list(range(14, 21)), "the first by time"
+    l2, tried = choose_l2(data, grid=(10.0, 100.0))
+    assert set(tried) == {10.0, 100.0} and tried[l2] == max(tried.values()) and tried[l2] > 0.5

@@ -3,17 +3,19 @@ and the fold-in weights.
 
 The API shows titles, genres and decades, finds movies for a questionnaire (most rated
 first), checks a new user's answers against the values the model was trained on, and folds
-a new user's ratings into the run's item-item weights; it reads all of that from two small
+a new user's ratings into item-item weights of the run's data; it reads all of that from two small
 objects per model run in the lake (JSON, and ``.npz`` arrays), never from the warehouse.
 """
 from __future__ import annotations
 
 import json
+import logging
 
 from spark.cleaning import lake
+from training import foldin
 from training.data import TrainingData
-from training.foldin import FoldIn
-from training.item_item import EASE
+
+log = logging.getLogger(__name__)
 
 ANSWER_FIELDS = ("age_bucket", "occupation")  # gender is always M or F
 
@@ -31,11 +33,13 @@ def build_catalogue(data: TrainingData) -> dict:
 
 
 
-def write_api_files(hook, bucket: str, run_id: str, data: TrainingData, metrics: dict) -> None:
-    """The catalogue (JSON) and the fold-in weights (EASE with the l2 the run's validation chose) of run
-    ``run_id``, written where the API finds them."""
+def write_api_files(hook, bucket: str, run_id: str, data: TrainingData) -> dict:
+    """The catalogue (JSON) and the fold-in weights (l2 chosen on held-out users answering a questionnaire) of
+    run ``run_id``, written where the API finds them; returns the l2 and what each value scored."""
     hook.load_bytes(json.dumps(build_catalogue(data)).encode(), key=lake.catalogue_key(run_id), bucket_name=bucket,
                     replace=True)
-    l2 = metrics.get("settings", {}).get("ease", {}).get("l2", EASE.l2)
-    hook.load_bytes(FoldIn.fit(data.interactions, l2).to_npz(), key=lake.foldin_key(run_id), bucket_name=bucket,
-                    replace=True)
+    l2, tried = foldin.choose_l2(data.interactions)
+    log.info("fold-in: l2=%g chosen on held-out users (ndcg@10 %s)", l2, {k: round(v, 4) for k, v in tried.items()})
+    hook.load_bytes(foldin.FoldIn.fit(data.interactions, l2).to_npz(), key=lake.foldin_key(run_id),
+                    bucket_name=bucket, replace=True)
+    return {"l2": l2, "validation_ndcg@10": tried}
