@@ -1,5 +1,5 @@
 # Everything runs through scripts/ so the README commands work without make too.
-.PHONY: demo test test-real-data ui api api-key rollback dbt-docs lint-sql up down status clean bench-clean bench-model
+.PHONY: demo test test-real-data ui api api-key rollback dbt-docs lint-sql up down status clean bench-clean bench-model bench-foldin bench-serving
 
 DATA ?= ../shared/data/ml-100k
 
@@ -38,6 +38,9 @@ clean:           ## stop the services and delete all local state (.state/)
 
 bench-model:     ## every model on both evaluation protocols (DATA=MovieLens-100K folder; writes benchmarks/results/)
 	bash scripts/bootstrap.sh && OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/model_benchmark.py --data $(DATA)
+
+bench-foldin:    ## new users who rate five movies: fold-in against the segment lists (DATA=MovieLens-100K folder)
+	bash scripts/bootstrap.sh && OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/foldin_benchmark.py --data $(DATA)
 
 bench-clean:     ## benchmark the clean job on 1M and 10M synthetic ratings (writes benchmarks/results/)
 	bash scripts/bootstrap.sh && .venv/bin/python benchmarks/clean_benchmark.py --ratings 1000000 10000000
