@@ -197,7 +197,7 @@ def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) ->
     with fail_for_good(UntrustedArtefactError):
         data = registry.load_training_data(hook, settings.lake_bucket, key, run_id)
         metrics = registry.load_metrics(hook, settings.lake_bucket, key, run_id)
-    write_api_files(hook, settings.lake_bucket, run_id, data)
+    write_api_files(hook, settings.lake_bucket, run_id, data, metrics)
     records = [r for object_key in lake.scored_keys(ds) for r in read_jsonl(hook, settings.lake_bucket, object_key)]
     version = publish.publish_version(dynamodb, settings.recs_table, publish.stamped(records, run_id, ds, generated_at),
                                       run_id, ds, settings.recs_retention_days)

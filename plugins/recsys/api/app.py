@@ -116,7 +116,7 @@ def create_app(store: RecsStore, keys: KeyRing, feedback, limiter: RateLimiter |
     @app.get("/v1/model")
     def model(_: Caller, live: LiveVersion) -> dict:
         return {"run_id": live.run_id, "ds": live.ds, "live_since": live.switched_at,
-                "version": store.version(live.run_id)}
+                "version": store.version(live.run_id), **live.quality}
 
     @app.get("/v1/vocabulary")
     def vocabulary(_: Caller, live: LiveVersion) -> dict:

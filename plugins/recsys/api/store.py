@@ -44,6 +44,7 @@ class Live:
     catalogue: dict[int, dict]   # movie_id -> title, genres, decade, n_ratings
     vocabulary: dict[str, list[str]]
     foldin: FoldIn | None        # None for a run published before fold-in existed
+    quality: dict                # the serving models and their metrics
 
 
 class RecsStore:
@@ -68,7 +69,7 @@ class RecsStore:
                 body = json.loads(self.s3.get_object(Bucket=self.bucket, Key=lake.catalogue_key(run_id))["Body"].read())
                 self._live = Live(run_id, pointer["ds"], pointer["switched_at"],
                                   {int(m["movie_id"]): m for m in body["movies"]}, body["vocabulary"],
-                                  self._foldin(run_id))
+                                  self._foldin(run_id), body.get("quality", {}))
             self._checked = time.monotonic()
             return self._live
 

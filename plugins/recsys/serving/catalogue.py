@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 
+from recsys.serving import notify
 from spark.cleaning import lake
 from training import foldin
 from training.data import TrainingData
@@ -20,8 +21,9 @@ log = logging.getLogger(__name__)
 ANSWER_FIELDS = ("age_bucket", "occupation")  # gender is always M or F
 
 
-def build_catalogue(data: TrainingData) -> dict:
-    """``movies`` (movie_id, title, genres, decade, n_ratings) and ``vocabulary`` (answer values) of a run."""
+def build_catalogue(data: TrainingData, metrics: dict | None = None) -> dict:
+    """``movies`` (movie_id, title, genres, decade, n_ratings), ``vocabulary`` (answer values) and ``quality``
+    (the serving models and their metrics) of a run."""
     n_ratings = data.interactions.groupby("movie_id").size()
     movies = [{"movie_id": int(row.movie_id), "title": row.title,
                "genres": [g for g in str(row.genre_list or "").split("|") if g],
@@ -29,14 +31,14 @@ def build_catalogue(data: TrainingData) -> dict:
                "n_ratings": int(n_ratings.get(row.movie_id, 0))}
               for row in data.items.itertuples(index=False)]
     vocabulary = {f: sorted(data.users[f].dropna().unique().tolist()) for f in ANSWER_FIELDS if f in data.users}
-    return {"movies": movies, "vocabulary": vocabulary}
+    return {"movies": movies, "vocabulary": vocabulary, "quality": notify.quality(metrics or {})}
 
 
 
-def write_api_files(hook, bucket: str, run_id: str, data: TrainingData) -> dict:
+def write_api_files(hook, bucket: str, run_id: str, data: TrainingData, metrics: dict | None = None) -> dict:
     """The catalogue (JSON) and the fold-in weights (l2 chosen on held-out users answering a questionnaire) of
     run ``run_id``, written where the API finds them; returns the l2 and what each value scored."""
-    hook.load_bytes(json.dumps(build_catalogue(data)).encode(), key=lake.catalogue_key(run_id), bucket_name=bucket,
+    hook.load_bytes(json.dumps(build_catalogue(data, metrics)).encode(), key=lake.catalogue_key(run_id), bucket_name=bucket,
                     replace=True)
     l2, tried = foldin.choose_l2(data.interactions)
     log.info("fold-in: l2=%g chosen on held-out users (ndcg@10 %s)", l2, {k: round(v, 4) for k, v in tried.items()})

@@ -33,14 +33,18 @@ def send(settings: Settings, subject: str, message: dict) -> str:
     return response["MessageId"]
 
 
+def quality(metrics: dict) -> dict:
+    """A run's headline: its dataset, the models serving known and new users and their protocol metrics."""
+    warm, cold = metrics.get("published_model"), metrics.get("cold_start", {}).get("model")
+    protocols = metrics.get("protocols", {})
+    return {"dataset": metrics.get("dataset"), "warm": {"model": warm, **protocols.get("A", {}).get(warm, {})},
+            "cold_start": {"model": cold, **protocols.get("B", {}).get(cold, {})}}
+
+
 def published_message(run_id: str, pointer: dict, version: dict, metrics: dict) -> dict:
     """What a published run tells subscribers: run, dataset, counts, warm and cold-start quality, the previous
     live run (to roll back to)."""
-    warm, cold = metrics.get("published_model"), metrics.get("cold_start", {}).get("model")
-    protocols = metrics.get("protocols", {})
-    return {"event": "published", "run_id": run_id, "ds": version["ds"], "dataset": metrics.get("dataset"),
-            "items": int(version["items"]), "published_at": version["published_at"],
-            "previous_run_id": pointer.get("previous"),
-            "warm": {"model": warm, **protocols.get("A", {}).get(warm, {})},
-            "cold_start": {"model": cold, **protocols.get("B", {}).get(cold, {})}}
+    return {"event": "published", "run_id": run_id, "ds": version["ds"], "items": int(version["items"]),
+            "published_at": version["published_at"], "previous_run_id": pointer.get("previous"),
+            **quality(metrics)}
 

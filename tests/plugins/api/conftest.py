@@ -20,7 +20,9 @@ from training.foldin import FoldIn
 
 CATALOGUE = {"movies": [{"movie_id": m, "title": f"Movie {m}", "genres": ["Sci-Fi"] if m % 2 else ["Drama"],
                          "decade": "1990s", "n_ratings": 100 - m} for m in range(1, 31)],
-             "vocabulary": {"age_bucket": ["18-24", "25-34"], "occupation": ["programmer", "writer"]}}
+             "vocabulary": {"age_bucket": ["18-24", "25-34"], "occupation": ["programmer", "writer"]},
+             "quality": {"dataset": "ml-100k", "warm": {"model": "blend", "ndcg@10": 0.208},
+                         "cold_start": {"model": "naive_bayes", "ndcg@10": 0.423}}}
 
 
 def _list(first: int) -> dict:
