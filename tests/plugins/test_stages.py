@@ -119,3 +119,38 @@ def test_a_day_the_clean_job_refused_fails_the_next_stages_for_good(stack_settin
                      bucket_name=s.lake_bucket)
     with pytest.raises(AirflowFailException, match=f"RefusedDayError: the clean job refused ds={ds}.*malformed line"):
         stage(s, ds)  # AirflowFailException: no retry would change the day's verdict
+
+
+def test_a_publish_goes_live_with_the_api_files_and_notifies_once_per_version(stack_settings, monkeypatch):
+    from recsys.lake_io import write_jsonl
+    from tests.plugins.test_alerts import subscribed_queue
+
+    s, ds, run_id = stack_settings, "2026-01-20", "model-2026-01-20"
+    monkeypatch.setenv("RECSYS_NOTIFY_TOPIC", s.notify_topic)
+    messages = subscribed_queue(s)
+    liked = pd.DataFrame([(u, m, 5) for u in range(1, 21) for m in range(1, 6)], columns=["user_id", "movie_id", "rating"])
+    data = TrainingData(
+        interactions=liked.assign(rated_at=pd.to_datetime(liked["movie_id"], unit="D")),
+        users=pd.DataFrame({"user_id": range(1, 21), "gender": "F", "age_bucket": "25-34", "occupation": "writer",
+                            "zip_region": "1"}),
+        items=pd.DataFrame({"movie_id": range(1, 6), "title": [f"Movie {m}" for m in range(1, 6)],
+                            "release_decade": "1990s", "genre_list": "Drama"}),
+        book_candidates=pd.DataFrame(columns=["movie_genre", "book_id", "title", "authors", "affinity",
+                                              "ratings_count", "average_rating"]))
+    hook = lake_hook(s)
+    registry.save_run(hook, s.lake_bucket, signing_key(s), run_id, {"model": None}, {}, metrics(run_id), data)
+    user_recs = [{"user_id": u, "served_by": BLEND, "movies": [{"movie_id": 1, "title": "Movie 1", "score": 1.0}],
+                  "books": []} for u in range(1, 21)]
+    for key, records in zip(lake.scored_keys(ds), (user_recs, [])):
+        write_jsonl(hook, s.lake_bucket, key, records)
+
+    first = stages.publish_recs(s, run_id, ds, f"{ds}T00:00:00+00:00")
+    again = stages.publish_recs(s, run_id, ds, f"{ds}T00:00:00+00:00")  # a retry of the task
+
+    table = dynamodb(s).Table(s.recs_table)
+    assert versions.live(table)["run_id"] == run_id and first["items"] == again["items"] == 20
+    assert len(_live_items(s)) == 20
+    for key in (lake.catalogue_key(run_id), lake.foldin_key(run_id)):
+        assert hook.check_for_key(key, bucket_name=s.lake_bucket), key
+    (message,) = [m for m in messages() if m["event"] == "published"]
+    assert message["run_id"] == run_id and message["items"] == 20 and message["warm"]["model"] == BLEND

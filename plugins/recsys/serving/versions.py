@@ -36,6 +36,12 @@ def version_record(table, run_id: str) -> dict | None:
     return table.get_item(Key={KEY: VERSION_ITEM, SORT: run_id}, ConsistentRead=True).get("Item")
 
 
+def mark_notified(table, run_id: str) -> None:
+    """Record on version ``run_id`` that its publish notification was sent."""
+    table.update_item(Key={KEY: VERSION_ITEM, SORT: run_id}, UpdateExpression="SET notified_at = :now",
+                      ExpressionAttributeValues={":now": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+
+
 def versions(table) -> list[dict]:
     """Every version record in the table, oldest publish first."""
     records, kwargs = [], {"KeyConditionExpression": Key(KEY).eq(VERSION_ITEM), "ConsistentRead": True}
