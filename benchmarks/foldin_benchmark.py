@@ -17,7 +17,6 @@ Prints a table and writes benchmarks/results/foldin_benchmark.{json,md}.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]
 
 from benchmarks.ml100k import load_ml100k  # noqa: E402
+from benchmarks.results_io import write_report  # noqa: E402
 from training import evaluate, protocols  # noqa: E402
 from training.config import SEED  # noqa: E402
 from training.demographic import DemographicNaiveBayes, SegmentPopularity  # noqa: E402
@@ -109,11 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     result = run(load_ml100k(args.data))
     report = markdown(result, args.data.resolve().name)
-    print(report)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "foldin_benchmark.json").write_text(json.dumps(result, indent=2))
-    (args.out / "foldin_benchmark.md").write_text(report)
-    print(f"wrote {args.out / 'foldin_benchmark.json'} and {args.out / 'foldin_benchmark.md'}")
+    write_report(args.out, "foldin_benchmark", result, report)
 
 
 if __name__ == "__main__":

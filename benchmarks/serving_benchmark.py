@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]
 
 from benchmarks.ml100k import load_ml100k  # noqa: E402
+from benchmarks.results_io import write_report  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 RUN_ID, DS = "benchmark-run", "2026-01-01"
@@ -247,11 +248,7 @@ def main(argv: list[str] | None = None) -> None:
             "rate": args.rate, "seconds": args.seconds}
     result = {"meta": meta, "publish": publish, "latency": latency}
     report = markdown(result)
-    print(report)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "serving_benchmark.json").write_text(json.dumps(result, indent=2))
-    (args.out / "serving_benchmark.md").write_text(report)
-    print(f"wrote {args.out / 'serving_benchmark.json'} and {args.out / 'serving_benchmark.md'}")
+    write_report(args.out, "serving_benchmark", result, report)
 
 
 if __name__ == "__main__":

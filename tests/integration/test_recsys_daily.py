@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -172,9 +173,8 @@ REMOVED_USERS = set(range(1, 11))
 
 
 @pytest.fixture(scope="module")
-def backfill(local_stack, two_runs, tmp_path_factory):
-    """After today's runs, an older ds runs on other data (users 1-10 gone), as a backfill or a cleared old
-    run does; returns its model run id and the bytes of its recommendations."""
+def older_snapshot(local_stack, tmp_path_factory) -> Path:
+    """The sample with users 1-10 gone: what an older day of the source looked like."""
     folder = tmp_path_factory.mktemp("older-snapshot")
     sample = local_stack.sample_dir / "movielens"
     for name in ("users.dat", "movies.dat", "ratings.dat"):
@@ -183,7 +183,24 @@ def backfill(local_stack, two_runs, tmp_path_factory):
             removed = {str(u).encode() for u in REMOVED_USERS}
             lines = [line for line in lines if line.split(b"::")[0] not in removed]
         (folder / name).write_bytes(b"\n".join(lines))
-    airflow("dags", "test", "recsys_daily", DS_OLD, "--conf", json.dumps({"dataset_uri": str(folder)}),
+    return folder
+
+
+def day_files(settings, ds: str) -> dict[str, bytes]:
+    """Every lake object of one day (raw, clean, quarantine, manifests, recommendations), Spark's random part
+    file names replaced by their table's folder; model runs are kept apart (a rerun is a new model run)."""
+    hook = s3_hook(settings)
+    keys = [k for k in hook.list_keys(bucket_name=settings.lake_bucket) if f"ds={ds}/" in k
+            and not k.startswith("models/") and not k.endswith("_SUCCESS")]
+    return {re.sub(r"part-\d+-[0-9a-f-]+", "part", k): hook.get_key(k, settings.lake_bucket).get()["Body"].read()
+            for k in keys}
+
+
+@pytest.fixture(scope="module")
+def backfill(local_stack, two_runs, older_snapshot, tmp_path_factory):
+    """After today's runs, an older ds runs on other data (users 1-10 gone), as a backfill or a cleared old
+    run does; returns its model run id and the bytes of its recommendations."""
+    airflow("dags", "test", "recsys_daily", DS_OLD, "--conf", json.dumps({"dataset_uri": str(older_snapshot)}),
             log=tmp_path_factory.mktemp("airflow-backfill") / "run.log")
     hook = s3_hook(local_stack)
     run_id = registry.runs_of_day(hook, local_stack.lake_bucket, signing_key(local_stack), DS_OLD)[-1]
@@ -215,3 +232,17 @@ def test_rerunning_an_old_ds_reproduces_that_day_from_its_own_data(local_stack, 
     with pytest.raises(AirflowSkipException, match=f"ds={DS_OLD} is older than the live recommendations"):
         stages.publish_recs(local_stack, run_id, DS_OLD, f"{DS_OLD}T00:00:00+00:00")
     assert registry.published_run(hook, local_stack.lake_bucket) == pointer
+
+
+def test_clearing_the_older_day_and_running_it_again_reproduces_it_and_the_newer_day_stays_live(
+        local_stack, two_runs, backfill, older_snapshot, tmp_path):
+    """What an operator does from the UI: clear a whole old run and let it run again."""
+    _, (items, live_run) = two_runs
+    before = day_files(local_stack, DS_OLD)
+    airflow("dags", "test", "recsys_daily", DS_OLD, "--conf", json.dumps({"dataset_uri": str(older_snapshot)}),
+            log=tmp_path / "rerun.log")
+    after = day_files(local_stack, DS_OLD)
+    assert sorted(after) == sorted(before) and any(k.startswith("clean/") for k in after)
+    changed = [k for k in before if after[k] != before[k]]
+    assert not changed, f"the older day's files changed on its rerun: {changed}"
+    assert live_run_id(local_stack) == live_run and dynamo_items(local_stack) == items, "the newer day stays live"

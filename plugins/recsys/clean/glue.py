@@ -41,14 +41,15 @@ def upload_code(hook, bucket: str) -> dict[str, str]:
 
 
 def clean_job_operator(settings: Settings, task_id: str = "clean"):
-    """A ``GlueJobOperator`` running the clean job for the run's ds and params."""
-    from airflow.providers.amazon.aws.operators.glue import GlueJobOperator
+    """A Glue job operator running the clean job for the run's ds and params (a refused day fails for good)."""
+    from recsys.clean.glue_operator import CleanGlueJobOperator
 
     uris = code_uris(settings.lake_bucket)
     args = job_arguments(f"s3://{settings.lake_bucket}", "{{ ds }}", "{{ params.dataset }}",
                          "{{ params.books_dataset }}", "{{ params.max_quarantine_fraction }}")
-    return GlueJobOperator(
+    return CleanGlueJobOperator(
         task_id=task_id,
+        lake_bucket=settings.lake_bucket,
         job_name=settings.glue_job_name,
         job_desc="recsys: clean raw sources into canonical tables",
         script_location=uris["script"],

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from recsys.backends import lake_hook
 from recsys.clean import glue
 from recsys.clean.job import CLEAN_JOB
+from spark.cleaning import lake
 
 
 def test_helper_zip_holds_the_spark_package_and_is_stable():
@@ -35,3 +37,23 @@ def test_operator_runs_the_same_script_on_glue_5(stack_settings):
     assert op.script_args == {"--lake": f"s3://{stack_settings.lake_bucket}", "--ds": "{{ ds }}",
                               "--movies-dataset": "{{ params.dataset }}", "--books-dataset": "{{ params.books_dataset }}",
                               "--max-quarantine-fraction": "{{ params.max_quarantine_fraction }}"}
+
+
+def test_a_glue_run_that_refused_its_input_fails_for_good_and_other_failures_keep_their_retries(stack_settings,
+                                                                                              monkeypatch):
+    from airflow.providers.amazon.aws.operators.glue import GlueJobOperator
+    from airflow.sdk.exceptions import AirflowFailException
+
+    def failed_run(self, context):
+        raise RuntimeError("Glue job run failed")  # what the operator raises for a FAILED job run
+
+    monkeypatch.setattr(GlueJobOperator, "execute", failed_run)
+    op = glue.clean_job_operator(stack_settings)
+    hook = lake_hook(stack_settings)
+    with pytest.raises(RuntimeError, match="Glue job run failed"):  # no verdict on the input: retried
+        op.execute({"ds": "2026-02-01"})
+    hook.load_string(json.dumps({"status": "refused", "tables": {}}),
+                     key=lake.clean_manifest_prefix("2026-02-01") + "part-00000.json",
+                     bucket_name=stack_settings.lake_bucket)
+    with pytest.raises(AirflowFailException, match="the clean job refused ds=2026-02-01"):
+        op.execute({"ds": "2026-02-01"})
