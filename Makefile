@@ -1,13 +1,16 @@
 # Everything runs through scripts/ so the README commands work without make too.
-.PHONY: demo test test-real-data ui api api-key rollback dbt-docs lint-sql up down status clean bench-clean bench-model bench-foldin bench-serving
+.PHONY: demo test test-dag test-real-data ui api api-key rollback dbt-docs lint-sql up down status clean bench-clean bench-model bench-foldin bench-serving
 
 DATA ?= ../shared/data/ml-100k
 
 demo:            ## install, start services, run the daily DAG on the sample, print a summary
 	bash scripts/demo.sh
 
-test:            ## install and run the default test suite (unit + integration)
+test:            ## install and run the default test suite (unit + integration, without the whole-DAG runs)
 	bash scripts/test.sh
+
+test-dag:        ## the whole DAG on the sample: scheduler run, rerun, backfill, cleared old day rerun
+	bash scripts/test.sh -m "slow and not real_data"
 
 test-real-data:  ## the whole DAG on ../shared/data (ML-100K + goodbooks-10k), checked against the raw files
 	bash scripts/test.sh -m real_data
