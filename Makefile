@@ -45,5 +45,8 @@ bench-model:     ## every model on both evaluation protocols (DATA=MovieLens-100
 bench-foldin:    ## new users who rate five movies: fold-in against the segment lists (DATA=MovieLens-100K folder)
 	bash scripts/bootstrap.sh && OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/foldin_benchmark.py --data $(DATA)
 
+bench-serving:   ## API latency at fixed rates and versioned publish throughput, on loopback (DATA=MovieLens-100K folder)
+	bash scripts/bootstrap.sh && .venv/bin/python benchmarks/serving_benchmark.py --data $(DATA)
+
 bench-clean:     ## benchmark the clean job on 1M and 10M synthetic ratings (writes benchmarks/results/)
 	bash scripts/bootstrap.sh && .venv/bin/python benchmarks/clean_benchmark.py --ratings 1000000 10000000

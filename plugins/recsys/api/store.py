@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 from recsys.serving import versions
-from recsys.serving.publish import SORT
+from recsys.serving.publish import KEY, SORT
 from spark.cleaning import lake
 from training.foldin import FoldIn
 
@@ -85,11 +85,19 @@ class RecsStore:
         return versions.get_recommendations(self.table, key, run_id)
 
     def segment(self, answers: dict, run_id: str) -> tuple[dict, dict]:
-        """The most specific published segment for ``answers`` and the answers it matched."""
-        for candidate in backoff({f: answers.get(f) for f in SEGMENT_FIELDS}):
-            found = self.item(segment_key(candidate), run_id)
-            if found:
-                return found, candidate
+        """The most specific published segment for ``answers`` and the answers it matched: every segment of the
+        backoff order is asked for in one BatchGetItem."""
+        order = backoff({f: answers.get(f) for f in SEGMENT_FIELDS})
+        wanted = {segment_key(c): c for c in order}
+        request = {self.table.name: {"Keys": [{KEY: k, SORT: run_id} for k in wanted]}}
+        found: dict[str, dict] = {}
+        while request:
+            page = self.table.meta.client.batch_get_item(RequestItems=request)
+            found.update({i[KEY]: i for i in page["Responses"].get(self.table.name, [])})
+            request = page.get("UnprocessedKeys") or {}  # throttled keys: asked again
+        for key, candidate in wanted.items():
+            if key in found:
+                return found[key], candidate
         raise LookupError(f"version {run_id} has no segment items, not even {segment_key({})}")
 
     def version(self, run_id: str) -> dict | None:
