@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 
 from recsys.serving import versions
 from recsys.serving.publish import KEY, SORT
@@ -101,5 +102,6 @@ class RecsStore:
         raise LookupError(f"version {run_id} has no segment items, not even {segment_key({})}")
 
     def version(self, run_id: str) -> dict | None:
+        """Version ``run_id``'s record (ds, status, items, published_at, expires_at), numbers as numbers."""
         record = versions.version_record(self.table, run_id)
-        return {k: v for k, v in record.items() if k != SORT} if record else None
+        return {k: int(v) if isinstance(v, Decimal) else v for k, v in record.items() if k != SORT} if record else None

@@ -121,6 +121,6 @@ def test_the_questionnaire_finds_movies_popular_first_and_the_model_says_what_is
     found = client.get("/v1/movies", params={"query": "movie 2", "limit": 3}).json()["movies"]
     assert [m["movie_id"] for m in found] == [2, 20, 21]
     model = client.get("/v1/model").json()
-    assert model["run_id"] == "run-1" and model["version"]["status"] == "complete"
+    assert model["run_id"] == "run-1" and model["version"]["status"] == "complete" and model["version"]["items"] == 7
     assert model["warm"] == {"model": "blend", "ndcg@10": 0.208} and model["cold_start"]["model"] == "naive_bayes"
     assert client.get("/openapi.json").json()["paths"]["/v1/recommendations"]["post"]
