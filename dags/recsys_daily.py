@@ -13,7 +13,7 @@
 | `swap_warehouse` | swaps the `_next` schemas in for the live ones in one transaction (readers see one complete day); an older ds than the live one drops its build instead | `staging`, `intermediate`, `marts`, `seeds`; `marts.warehouse_as_of` |
 | `quality_gate` | refuses a model clearly below (paired 95% interval; any point below with `gate_rule` = `below`) a baseline of its run, or clearly below the live configuration retrained in the run; the live recommendations stay | - |
 | `score` | top-10 unseen movies (re-ranked by `exploration`) and top-5 books (from the movies' genres) per user, and per demographic segment for new users | `recs/ds=<ds>/` |
-| `publish` | one DynamoDB item per user; skipped when a newer ds is live (backfills never replace newer recommendations) | the recommendations table |
+| `publish` | a complete new version (one item per user and per segment) beside the live one, then one conditional write points readers at it; the API's catalogue and fold-in weights; an SNS message; skipped when a newer ds is live (backfills never replace newer recommendations) | the recommendations table, `published/` |
 | `load_published_recs` | loads what was published back into the warehouse | `raw.published_recommendations` |
 | `dbt_published` | cosmos task group: the recommendations marts (coverage, popularity bias, diversity), built in place | `recs.mart_recs__*` |
 
@@ -170,7 +170,8 @@ def recsys_daily():
 
     @task
     def publish(model_run_id: str, ds=None, logical_date=None) -> str:
-        """Write the day's recommendations to DynamoDB and point `models/published.json` at the run."""
+        """Publish the day's recommendations as a new version, point readers at it and notify (skipped when a
+        newer ds is live)."""
         stages.publish_recs(settings, model_run_id, ds, logical_date.isoformat())
         return model_run_id
 

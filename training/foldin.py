@@ -143,7 +143,7 @@ def choose_l2(interactions: pd.DataFrame, grid: tuple[float, ...] = L2_GRID, see
 
 def _strongest(b: np.ndarray, k: int) -> sp.csr_matrix:
     """Each row's ``k`` largest weights of the dense ``b`` (the rest dropped), in row batches."""
-    k = min(k, b.shape[1] - 1) if b.shape[1] > 1 else 0
+    k = min(k, b.shape[1])
     if k <= 0:
         return sp.csr_matrix(b.shape, dtype=np.float32)
     parts = []

@@ -13,11 +13,10 @@ from training.candidates import Candidate
 from training.config import N_BOOKS, N_MOVIES, ModelParams
 from training.data import TrainingData
 from training.features import Features, build_features
+from training.segments import SEGMENT_COLUMNS, segment_key
 from training.split import positives
 
 COLD_REFERENCE = candidates.SegmentPopularity.name
-SEGMENT_COLUMNS = ("gender", "age_bucket", "occupation")  # a new user's signup answers
-ANY = "*"  # in a segment key: the answer was not given
 PARTIAL_ANSWERS = ("gender", "age_bucket")  # protocol B again, for a new user who answered only these
 SCORE_BATCH = 2048  # users scored at once: memory is batch x items, never users x items
 
@@ -220,12 +219,6 @@ def score(trained: TrainedModel, data: TrainingData, n_movies: int = N_MOVIES, n
         log.info("scored %d/%d users (%d without positives, served as new users) in %.1fs", rows[-1] + 1,
                  len(f.user_ids), int((~has_positives[:rows[-1] + 1]).sum()), time.perf_counter() - started)
     return records
-
-
-def segment_key(gender: str | None, age_bucket: str | None, occupation: str | None) -> str:
-    """The serving key of a cold-start segment (the recommendations table's user_id); an answer not given
-    is ``*``."""
-    return "segment#" + "|".join(ANY if pd.isna(v) else str(v) for v in (gender, age_bucket, occupation))
 
 
 def segments(users: pd.DataFrame) -> pd.DataFrame:

@@ -26,12 +26,18 @@ def test_a_new_user_who_liked_a_few_movies_gets_the_rest_of_their_block_never_wh
     assert len(everything) == 5 and set(everything) <= set(range(11, 21)) - {12}
 
 
-def test_the_pruned_weights_rank_as_ease_itself_does():
-    data = _two_blocks()
-    full = FoldIn.fit(data, l2=10.0, neighbours=10_000)
-    x = np.zeros((40, 20))
-    x[:20, :10], x[20:, 10:] = 1, 1
-    assert np.allclose(full.weights.toarray(), EASE.weights(x.T @ x, 10.0), atol=1e-5)
+def test_the_pruned_weights_are_each_movies_strongest_ease_weights():
+    rng = np.random.default_rng(0)
+    likes = pd.DataFrame([(u, m, 5) for u in range(60) for m in rng.choice(np.arange(1, 31), 8, replace=False)],
+                         columns=["user_id", "movie_id", "rating"])
+    x = np.zeros((60, 30))
+    x[likes["user_id"], likes["movie_id"] - 1] = 1
+    ease = EASE.weights(x.T @ x, 10.0)
+    assert np.allclose(FoldIn.fit(likes, l2=10.0, neighbours=30).weights.toarray(), ease, atol=1e-5), "all kept"
+    pruned = FoldIn.fit(likes, l2=10.0, neighbours=4).weights
+    for row in range(30):
+        kept = pruned[row].indices
+        assert len(kept) == 4 and set(kept) == set(np.argsort(-ease[row])[:4]), row
 
 
 def test_without_a_liked_known_movie_there_is_no_fold_in():

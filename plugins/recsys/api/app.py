@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from recsys.api import page
@@ -48,9 +49,8 @@ class NewUser(BaseModel):
 
 
 def age_bucket_of(age: int) -> str:
-    """The MovieLens bucket of an exact age."""
-    return AGE_BUCKETS[max(code for code in AGE_BUCKETS if code <= age)] if age >= min(AGE_BUCKETS) \
-        else AGE_BUCKETS[min(AGE_BUCKETS)]
+    """The MovieLens bucket of an exact age (ages are validated to be at least 5: "Under 18" starts at 1)."""
+    return AGE_BUCKETS[max(code for code in AGE_BUCKETS if code <= age)]
 
 
 def _movies(item: dict, live: Live, n: int, reason: str, exclude: set[int] = frozenset()) -> list[dict]:
@@ -74,12 +74,21 @@ def _books(item: dict, movies: list[dict]) -> list[dict]:
                     for b in item.get("books", [])])
 
 
+def popular(live: Live) -> list[dict]:
+    """The live run's movies, most rated first."""
+    return sorted(live.catalogue.values(), key=lambda m: (-int(m.get("n_ratings", 0)), m["title"]))
+
+
 def create_app(store: RecsStore, keys: KeyRing, feedback, limiter: RateLimiter | None = None) -> FastAPI:
     """The API on ``store`` (recommendations), ``keys`` (API keys) and ``feedback`` (where new users' answers
     and ratings are kept for the next training run: an object with ``save(dict)``)."""
     limiter = limiter or RateLimiter()
     app = FastAPI(title="recsys recommendations API", version="1",
                   description="Movie and book recommendations from the live published model run.")
+
+    @app.exception_handler(LookupError)
+    async def live_version_incomplete(request: Request, exc: LookupError):
+        return JSONResponse({"detail": f"the live version cannot answer: {exc}"}, status_code=503)
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next):
@@ -93,9 +102,10 @@ def create_app(store: RecsStore, keys: KeyRing, feedback, limiter: RateLimiter |
         record = keys.lookup(x_api_key)
         if record is None:
             raise HTTPException(401, "unknown API key")
-        allowed, wait = limiter.allow(digest(x_api_key), int(record.get("requests_per_minute", 600)))
+        per_minute = max(1, int(record.get("requests_per_minute", 600)))
+        allowed, wait = limiter.allow(digest(x_api_key), per_minute)
         if not allowed:
-            raise HTTPException(429, f"rate limit of {record['requests_per_minute']} requests/minute reached",
+            raise HTTPException(429, f"rate limit of {per_minute} requests/minute reached",
                                 headers={"Retry-After": str(max(1, round(wait)))})
         return record
 
@@ -126,8 +136,7 @@ def create_app(store: RecsStore, keys: KeyRing, feedback, limiter: RateLimiter |
     def movies(_: Caller, live: LiveVersion, query: Annotated[str, Query(max_length=100)] = "",
                limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict:
         needle = query.strip().lower()
-        found = [m for m in live.catalogue.values() if needle in m["title"].lower()]
-        found.sort(key=lambda m: (-int(m.get("n_ratings", 0)), m["title"]))
+        found = [m for m in popular(live) if needle in m["title"].lower()]
         return {"movies": [{k: m.get(k) for k in ("movie_id", "title", "genres", "decade", "n_ratings")}
                            for m in found[:limit]]}
 
@@ -139,7 +148,8 @@ def create_app(store: RecsStore, keys: KeyRing, feedback, limiter: RateLimiter |
             raise HTTPException(404, {"error": "unknown_user", "message": f"user {user_id} has no recommendations "
                                       f"in the live run {live.run_id}",
                                       "fallback": "POST /v1/recommendations with the user's answers and ratings"})
-        warm = item.get("served_by") != item.get("cold_start_model") and "segment" not in item
+        warm_model = live.quality.get("warm", {}).get("model")  # users without a positive get the cold model's
+        warm = warm_model is None or item.get("served_by") == warm_model
         listed = _movies(item, live, n, "liked by people who rate like you" if warm else "popular with people like you")
         return {"user_id": user_id, "model_run_id": live.run_id, "ds": live.ds, "served_by": item.get("served_by"),
                 "movies": _ranked(listed), "books": _books(item, listed)}
@@ -178,9 +188,6 @@ def create_app(store: RecsStore, keys: KeyRing, feedback, limiter: RateLimiter |
     def new_user(body: NewUser, who: Caller, live: LiveVersion) -> dict:
         return serve_new_user(body, who.get("name"), live)
 
-    def popular(live: Live) -> list[dict]:
-        return sorted(live.catalogue.values(), key=lambda m: (-int(m.get("n_ratings", 0)), m["title"]))
-
     def page_visitor(request: Request) -> None:
         # the page needs no key: it is limited per client address instead
         allowed, wait = limiter.allow(f"page:{request.client.host if request.client else '-'}", PAGE_REQUESTS_PER_MINUTE)
@@ -195,11 +202,12 @@ def create_app(store: RecsStore, keys: KeyRing, feedback, limiter: RateLimiter |
     async def signup_answers(request: Request, live: LiveVersion) -> HTMLResponse:
         form = {k: v[-1].strip() for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
         ratings = [{"movie_id": int(k.removeprefix("rating_")), "rating": int(v)} for k, v in form.items()
-                   if k.startswith("rating_") and k.removeprefix("rating_").isdigit() and v.isdigit()]
+                   if k.startswith("rating_") and k.removeprefix("rating_").isdecimal() and v.isdecimal()]
         try:
             body = NewUser(**{k: form[k] for k in ("gender", "age", "occupation", "zip") if form.get(k)},
                            ratings=ratings)
-            return HTMLResponse(page.results(serve_new_user(body, "sign-up page", live)))
+            answer = await run_in_threadpool(serve_new_user, body, "sign-up page", live)  # boto3 calls block
+            return HTMLResponse(page.results(answer))
         except ValidationError as exc:
             errors = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
         except HTTPException as exc:
@@ -211,7 +219,7 @@ def create_app(store: RecsStore, keys: KeyRing, feedback, limiter: RateLimiter |
 
 class LakeFeedback:
     """New users' answers and ratings, one JSON object each under ``feedback/ds=<day>/`` in the lake, written
-    before the answer is sent (the next daily run reads them)."""
+    before the answer is sent: kept for the training runs to read."""
 
     def __init__(self, s3, bucket: str):
         self.s3, self.bucket = s3, bucket

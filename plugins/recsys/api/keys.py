@@ -10,9 +10,19 @@ import hashlib
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from datetime import datetime, timezone
 
 HASH = "key_hash"
+MAX_TRACKED = 10_000  # keys (and page visitors) remembered at once: memory stays bounded under any traffic
+
+
+def _remember(table: OrderedDict, key, value) -> None:
+    """Set ``key`` as the newest entry, forgetting the oldest beyond :data:`MAX_TRACKED`."""
+    table[key] = value
+    table.move_to_end(key)
+    while len(table) > MAX_TRACKED:
+        table.popitem(last=False)
 
 
 def digest(api_key: str) -> str:
@@ -46,7 +56,7 @@ class KeyRing:
 
     def __init__(self, table, ttl: float = 60.0):
         self.table, self.ttl = table, ttl
-        self._cache: dict[str, tuple[float, dict | None]] = {}
+        self._cache: OrderedDict[str, tuple[float, dict | None]] = OrderedDict()
         self._lock = threading.Lock()
 
     def lookup(self, api_key: str) -> dict | None:
@@ -58,7 +68,7 @@ class KeyRing:
             return hit[1]
         record = self.table.get_item(Key={HASH: h}).get("Item")
         with self._lock:
-            self._cache[h] = (time.monotonic(), record)
+            _remember(self._cache, h, (time.monotonic(), record))
         return record
 
 
@@ -68,7 +78,7 @@ class RateLimiter:
 
     def __init__(self, clock=time.monotonic):
         self.clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def allow(self, key_hash: str, requests_per_minute: int) -> tuple[bool, float]:
@@ -79,7 +89,7 @@ class RateLimiter:
             tokens, last = self._buckets.get(key_hash, (burst, now))
             tokens = min(burst, tokens + (now - last) * rate)
             if tokens >= 1.0:
-                self._buckets[key_hash] = (tokens - 1.0, now)
+                _remember(self._buckets, key_hash, (tokens - 1.0, now))
                 return True, 0.0
-            self._buckets[key_hash] = (tokens, now)
+            _remember(self._buckets, key_hash, (tokens, now))  # a forgotten bucket comes back full: bounded harm
             return False, (1.0 - tokens) / rate

@@ -15,21 +15,15 @@ from recsys.serving import versions
 from recsys.serving.publish import KEY, SORT
 from spark.cleaning import lake
 from training.foldin import FoldIn
+from training.segments import SEGMENT_COLUMNS, segment_key
 
-ANY = "*"  # a demographic answer not given
-SEGMENT_FIELDS = ("gender", "age_bucket", "occupation")
-
-
-def segment_key(answers: dict) -> str:
-    """The published item of a cold-start segment; missing answers are ``*``."""
-    return "segment#" + "|".join(answers.get(f) or ANY for f in SEGMENT_FIELDS)
 
 
 def backoff(answers: dict) -> list[dict]:
     """The segments to try for ``answers``, most specific first: drop occupation, then age, then gender, until
     the everyone segment (``*|*|*``)."""
     tried, order = [], [dict(answers)]
-    for field in reversed(SEGMENT_FIELDS):
+    for field in reversed(SEGMENT_COLUMNS):
         order.append({**order[-1], field: None})
     for candidate in order:
         if candidate not in tried:
@@ -67,7 +61,11 @@ class RecsStore:
                 self._live = None
             elif self._live is None or self._live.run_id != pointer["run_id"]:
                 run_id = pointer["run_id"]
-                body = json.loads(self.s3.get_object(Bucket=self.bucket, Key=lake.catalogue_key(run_id))["Body"].read())
+                try:
+                    body = json.loads(self.s3.get_object(Bucket=self.bucket,
+                                                         Key=lake.catalogue_key(run_id))["Body"].read())
+                except self.s3.exceptions.NoSuchKey as missing:
+                    raise LookupError(f"the catalogue of the live run {run_id} is missing from the lake") from missing
                 self._live = Live(run_id, pointer["ds"], pointer["switched_at"],
                                   {int(m["movie_id"]): m for m in body["movies"]}, body["vocabulary"],
                                   self._foldin(run_id), body.get("quality", {}))
@@ -88,18 +86,21 @@ class RecsStore:
     def segment(self, answers: dict, run_id: str) -> tuple[dict, dict]:
         """The most specific published segment for ``answers`` and the answers it matched: every segment of the
         backoff order is asked for in one BatchGetItem."""
-        order = backoff({f: answers.get(f) for f in SEGMENT_FIELDS})
-        wanted = {segment_key(c): c for c in order}
+        order = backoff({f: answers.get(f) for f in SEGMENT_COLUMNS})
+        wanted = {segment_key(*(c[f] for f in SEGMENT_COLUMNS)): c for c in order}
         request = {self.table.name: {"Keys": [{KEY: k, SORT: run_id} for k in wanted]}}
         found: dict[str, dict] = {}
-        while request:
+        for attempt in range(8):
             page = self.table.meta.client.batch_get_item(RequestItems=request)
             found.update({i[KEY]: i for i in page["Responses"].get(self.table.name, [])})
-            request = page.get("UnprocessedKeys") or {}  # throttled keys: asked again
+            request = page.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(0.01 * 2 ** attempt)  # throttled keys: asked again after a backoff
         for key, candidate in wanted.items():
             if key in found:
                 return found[key], candidate
-        raise LookupError(f"version {run_id} has no segment items, not even {segment_key({})}")
+        raise LookupError(f"version {run_id} has no segment items, not even {segment_key(None, None, None)}")
 
     def version(self, run_id: str) -> dict | None:
         """Version ``run_id``'s record (ds, status, items, published_at, expires_at), numbers as numbers."""

@@ -57,6 +57,7 @@ def clean_job_operator(settings: Settings, task_id: str = "clean"):
         iam_role_name=settings.glue_iam_role,
         aws_conn_id=settings.aws_conn_id,
         update_config=True,  # the script args and workers follow the code, not a stale job definition
+        deferrable=False,  # a deferred failure would bypass the refused-day check in execute
         create_job_kwargs={
             "GlueVersion": GLUE_VERSION, "WorkerType": settings.glue_worker_type,
             "NumberOfWorkers": settings.glue_workers,

@@ -230,9 +230,11 @@ def _reset_superuser_password(settings: Settings) -> None:
                 _superuser_password_file(settings))
     if _pg_running(settings):
         _pg(settings, "pg_ctl", ["-w", "-m", "fast", "stop"])
-    password = pg_superuser_password(settings)
+    pending = _superuser_password_file(settings).with_suffix(".new")  # in place only once the server has it
+    pending.unlink(missing_ok=True)
     _pg(settings, "postgres", ["-j", "postgres"], mode=("--single",),
-        stdin=f"alter role postgres password '{password}';\n")
+        stdin=f"alter role postgres password '{secret_file(pending)}';\n")
+    pending.replace(_superuser_password_file(settings))
 
 
 def _write_hba(settings: Settings) -> None:

@@ -32,6 +32,7 @@ def _list(first: int) -> dict:
 
 def _records() -> list[dict]:
     users = [{"user_id": u, "served_by": "blend", **_list(u)} for u in (1, 2, 3)]
+    users.append({"user_id": 4, "served_by": "naive_bayes", **_list(4)})  # no positive: served as a new user
     segments = [{"user_id": f"segment#{g}|{a}|{o}", "cold_start_model": "naive_bayes",
                  "segment": {"gender": g, "age_bucket": a, "occupation": o}, **_list(first)}
                 for g, a, o, first in (("F", "25-34", "writer", 10), ("F", "25-34", "*", 11), ("F", "*", "*", 12),

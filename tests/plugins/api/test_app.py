@@ -28,6 +28,21 @@ def test_a_known_user_gets_shown_scores_titles_genres_and_reasons(api):
     assert body["books"][0]["reason"] == "because you are recommended Drama" and len(body["books"]) == 5
 
 
+def test_a_known_user_without_a_positive_is_told_their_list_comes_from_people_like_them(api):
+    client, *_ = api
+    body = client.get("/v1/users/4/recommendations").json()
+    assert body["served_by"] == "naive_bayes" and body["movies"][0]["reason"] == "popular with people like you"
+    assert client.get("/v1/users/1/recommendations").json()["movies"][0]["reason"] == "liked by people who rate like you"
+
+
+def test_a_page_form_with_odd_values_is_answered_never_a_server_error(api):
+    client, s3, s, _ = api
+    odd = {"gender": "X", "age": "²", "rating_2": "²", "rating_x": "5", "rating_3": "9"}
+    response = client.post("/", data=odd)
+    assert response.status_code == 422 and "gender" in response.text and "<form" in response.text
+    assert "Contents" not in s3.list_objects_v2(Bucket=s.lake_bucket, Prefix="feedback/")
+
+
 def test_an_unknown_user_gets_404_with_the_fallback(api):
     client, *_ = api
     response = client.get("/v1/users/999/recommendations")
@@ -121,6 +136,14 @@ def test_the_questionnaire_finds_movies_popular_first_and_the_model_says_what_is
     found = client.get("/v1/movies", params={"query": "movie 2", "limit": 3}).json()["movies"]
     assert [m["movie_id"] for m in found] == [2, 20, 21]
     model = client.get("/v1/model").json()
-    assert model["run_id"] == "run-1" and model["version"]["status"] == "complete" and model["version"]["items"] == 7
+    assert model["run_id"] == "run-1" and model["version"]["status"] == "complete" and model["version"]["items"] == 8
     assert model["warm"] == {"model": "blend", "ndcg@10": 0.208} and model["cold_start"]["model"] == "naive_bayes"
     assert client.get("/openapi.json").json()["paths"]["/v1/recommendations"]["post"]
+
+
+def test_the_key_cache_and_rate_buckets_stay_bounded_under_any_traffic(monkeypatch):
+    monkeypatch.setattr(api_keys, "MAX_TRACKED", 100)
+    limiter = RateLimiter()
+    for i in range(1_000):  # a thousand addresses (or bogus keys) seen once each
+        limiter.allow(f"visitor-{i}", 60)
+    assert len(limiter._buckets) == 100 and "visitor-999" in limiter._buckets

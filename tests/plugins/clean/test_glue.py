@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 
 import pytest
@@ -52,8 +53,17 @@ def test_a_glue_run_that_refused_its_input_fails_for_good_and_other_failures_kee
     hook = lake_hook(stack_settings)
     with pytest.raises(RuntimeError, match="Glue job run failed"):  # no verdict on the input: retried
         op.execute({"ds": "2026-02-01"})
-    hook.load_string(json.dumps({"status": "refused", "tables": {}}),
-                     key=lake.clean_manifest_prefix("2026-02-01") + "part-00000.json",
-                     bucket_name=stack_settings.lake_bucket)
+
+    def refusing_run(self, context):  # the job writes its refused manifest, then its run fails
+        hook.load_string(json.dumps({"status": "refused", "tables": {}}),
+                         key=lake.clean_manifest_prefix("2026-02-01") + "part-00000.json",
+                         bucket_name=stack_settings.lake_bucket, replace=True)
+        raise RuntimeError("Glue job run failed")
+
+    monkeypatch.setattr(GlueJobOperator, "execute", refusing_run)
     with pytest.raises(AirflowFailException, match="the clean job refused ds=2026-02-01"):
+        op.execute({"ds": "2026-02-01"})
+    time.sleep(1.1)  # S3 times are in whole seconds
+    monkeypatch.setattr(GlueJobOperator, "execute", failed_run)
+    with pytest.raises(RuntimeError, match="Glue job run failed"):  # an earlier attempt's verdict does not count
         op.execute({"ds": "2026-02-01"})
