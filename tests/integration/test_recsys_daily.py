@@ -6,6 +6,7 @@ independently of the Spark job and the dbt models.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg2
+import pyarrow.parquet as pq
 import pytest
 
 from recsys import stages
@@ -187,14 +189,21 @@ def older_snapshot(local_stack, tmp_path_factory) -> Path:
     return folder
 
 
-def day_files(settings, ds: str) -> dict[str, bytes]:
-    """Every lake object of one day (raw, clean, quarantine, manifests, recommendations), Spark's random part
-    file names replaced by their table's folder; model runs are kept apart (a rerun is a new model run)."""
+def day_files(settings, ds: str) -> dict[str, object]:
+    """Every lake object of one day (raw, clean, quarantine, manifests, recommendations): bytes, or for Parquet
+    its rows in a fixed order (Spark's part file names and row order vary between runs, the data must not);
+    model runs are kept apart (a rerun is a new model run)."""
     hook = s3_hook(settings)
     keys = [k for k in hook.list_keys(bucket_name=settings.lake_bucket) if f"ds={ds}/" in k
             and not k.startswith("models/") and not k.endswith("_SUCCESS")]
-    return {re.sub(r"part-\d+-[0-9a-f-]+", "part", k): hook.get_key(k, settings.lake_bucket).get()["Body"].read()
-            for k in keys}
+    files = {}
+    for key in keys:
+        body = hook.get_key(key, settings.lake_bucket).get()["Body"].read()
+        if key.endswith(".parquet"):
+            rows = pq.read_table(io.BytesIO(body)).to_pylist()
+            body = sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
+        files[re.sub(r"part-\d+-[0-9a-f-]+", "part", key)] = body
+    return files
 
 
 @pytest.fixture(scope="module")
