@@ -196,13 +196,15 @@ def day_files(settings, ds: str) -> dict[str, object]:
     hook = s3_hook(settings)
     keys = [k for k in hook.list_keys(bucket_name=settings.lake_bucket) if f"ds={ds}/" in k
             and not k.startswith("models/") and not k.endswith("_SUCCESS")]
-    files = {}
-    for key in keys:
+    files: dict[str, object] = {}
+    for key in sorted(keys):
         body = hook.get_key(key, settings.lake_bucket).get()["Body"].read()
-        if key.endswith(".parquet"):
-            rows = pq.read_table(io.BytesIO(body)).to_pylist()
-            body = sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
-        files[re.sub(r"part-\d+-[0-9a-f-]+", "part", key)] = body
+        name = re.sub(r"part-\d+-[0-9a-f-]+", "part", key)
+        if key.endswith(".parquet"):  # a table's parts pooled, its rows sorted
+            rows = [json.dumps(r, sort_keys=True, default=str) for r in pq.read_table(io.BytesIO(body)).to_pylist()]
+            files[name] = sorted([*files.get(name, []), *rows])
+        else:
+            files[name] = body
     return files
 
 
