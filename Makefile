@@ -13,7 +13,7 @@ test-dag:        ## the whole DAG on the sample: scheduler run, rerun, backfill,
 	bash scripts/test.sh -m "slow and not real_data"
 
 test-real-data:  ## the whole DAG on ../shared/data (ML-100K + goodbooks-10k), checked against the raw files
-	bash scripts/test.sh -m real_data
+	RECSYS_TEST_STATE_DIR="$(CURDIR)/.state/test-real-data" bash scripts/test.sh -m real_data
 
 ui:              ## Airflow UI on the demo state (API server first), http://127.0.0.1:8080 (RECSYS_UI_PORT)
 	bash scripts/ui.sh

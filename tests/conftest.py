@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-TEST_STATE = ROOT / ".state" / "test"
+# make test-real-data gives its session a state of its own: its warehouse must not hold a newer day of the sample
+TEST_STATE = Path(os.environ.get("RECSYS_TEST_STATE_DIR", ROOT / ".state" / "test")).resolve()
 
 os.environ.update({
     "RECSYS_STATE_DIR": str(TEST_STATE),
