@@ -221,8 +221,8 @@ def _initdb(settings: Settings) -> None:
 def _reset_superuser_password(settings: Settings) -> None:
     """Give the superuser of an existing data directory a new generated password.
 
-    For a data directory whose password is not beside it (initialised with ``--auth=trust`` by an
-    older version, or its password file deleted). Runs PostgreSQL in single-user mode, which only
+    For a data directory whose password is not beside it (initialised without passwords by an older
+    version, or its password file deleted). Runs PostgreSQL in single-user mode, which only
     the owner of the data directory can do; the statement goes in on standard input, never on a
     command line.
     """

@@ -73,6 +73,8 @@ def load_metrics(hook, bucket: str, key: bytes, run_id: str) -> dict:
 
 def load_artefacts(hook, bucket: str, key: bytes, run_id: str) -> object:
     """The trained model of a stored run; unpickled only after its signature is verified."""
+    # Pickle only behind the HMAC: the key (RECSYS_MODEL_SIGNING_KEY) never lives in the lake, so a
+    # writer of the bucket cannot forge model.pkl; an unsigned or altered file is refused before loading.
     return pickle.loads(_verified(hook, bucket, key, run_id, "model.pkl"))
 
 
