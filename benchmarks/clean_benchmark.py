@@ -1,12 +1,13 @@
-"""Benchmark the clean job: synthetic MovieLens-1M-format ratings at several sizes.
+"""Benchmark the clean job: synthetic ratings in the MovieLens-1M or the Netflix Prize format.
 
-For each size it writes users/movies/ratings files (with duplicates and a few bad
-lines), runs the real clean job on a local file:// lake, and reports per table the
-rows in, seconds, rows/s and the peak memory (driver + Spark JVM resident set).
+For each size it writes the files (with duplicates and a few bad lines), runs the real
+clean job on a local file:// lake, and reports per table the rows in, seconds, rows/s
+and the peak memory (driver + Spark JVM resident set).
 
     python benchmarks/clean_benchmark.py --ratings 1000000 10000000
+    python benchmarks/clean_benchmark.py --ratings --netflix 100000000 --name clean_benchmark_netflix
 
-Prints a table and writes benchmarks/results/clean_benchmark.{json,md}.
+Prints a table and writes benchmarks/results/<name>.{json,md}.
 """
 from __future__ import annotations
 
@@ -18,17 +19,18 @@ import platform
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]
+NETFLIX_USERS, NETFLIX_MOVIES, NETFLIX_FILES = 480_189, 17_770, 4  # the original's shape
 
+from benchmarks.memory import MemorySampler  # noqa: E402
+from benchmarks.results_io import write_report  # noqa: E402
 from recsys.local.sample_data import generate_sample  # noqa: E402
 from spark.cleaning import lake as layout  # noqa: E402
 
@@ -63,30 +65,41 @@ def write_movielens(folder: Path, n_ratings: int, seed: int = 0) -> None:
             log.info("  wrote %d of %d ratings", start + n, n_ratings)
 
 
-class PeakMemory:
-    """Samples the resident memory of this process and its children (the Spark JVM) every 0.2 s."""
+def write_netflix(folder: Path, n_ratings: int, seed: int = 0) -> None:
+    """The Netflix Prize's Kaggle layout: movie_titles.csv and four combined_data_<i>.txt files of
+    ``movie_id:`` blocks of ``user_id,rating,YYYY-MM-DD`` lines; ~n_ratings ratings over the original's
+    480,189 users and 17,770 movies (fewer for small sizes), Zipf movie popularity, 0.1% bad lines."""
+    rng = np.random.default_rng(seed)
+    n_users = min(NETFLIX_USERS, max(1_000, n_ratings // 208))
+    n_movies = min(NETFLIX_MOVIES, max(500, n_ratings // 5_600))
+    folder.mkdir(parents=True, exist_ok=True)
+    years = rng.integers(1915, 2006, n_movies).astype(str)
+    years[rng.random(n_movies) < 0.001] = "NULL"
+    titles = pd.Series(np.arange(1, n_movies + 1)).astype(str)
+    (titles + "," + years + ",Movie " + titles + ", Part " + pd.Series(rng.integers(1, 4, n_movies)).astype(str)
+     ).to_frame().to_csv(folder / "movie_titles.csv", header=False, index=False, encoding="latin-1")
+    days = pd.date_range("1999-11-11", "2005-12-31").strftime("%Y-%m-%d").to_numpy()
+    counts = rng.multinomial(n_ratings, (w := rng.zipf(1.4, n_movies).astype(float) ** 0.5) / w.sum())
+    counts = np.minimum(counts, int(0.9 * n_users))
+    written = 0
+    for part, movies in enumerate(np.array_split(np.arange(n_movies), NETFLIX_FILES), 1):
+        with open(folder / f"combined_data_{part}.txt", "w", encoding="latin-1") as out:
+            for m in movies:
+                # distinct users: draw enough that the expected number of distinct ones is the count
+                draws = int(-n_users * np.log1p(-counts[m] / n_users))
+                users = np.unique(rng.integers(1, n_users + 1, draws))
+                block = pd.DataFrame({"u": users, "r": rng.integers(1, 6, len(users)),
+                                      "d": days[rng.integers(0, len(days), len(users))]})
+                out.write(f"{m + 1}:\n")
+                if rng.random() < 0.05:
+                    out.write(f"{users[0]},9,2005-01-01\n{users[0]},3\n")  # out of range; a missing field
+                block.to_csv(out, header=False, index=False)
+                written += len(block)
+            log.info("  wrote combined_data_%d.txt (%d ratings so far of ~%d)", part, written, n_ratings)
 
-    def __init__(self):
-        self.peak, self._stop = 0, threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
 
-    def _run(self):
-        me = psutil.Process()
-        while not self._stop.wait(0.2):
-            try:
-                rss = me.memory_info().rss + sum(c.memory_info().rss for c in me.children(recursive=True))
-            except psutil.Error:
-                continue
-            self.peak = max(self.peak, rss)
-
-    def take(self) -> int:
-        """Peak since the last call (then start over)."""
-        peak, self.peak = self.peak, 0
-        return peak
-
-    def stop(self):
-        self._stop.set()
+WRITERS = {"ml-1m": (write_movielens, ["users.dat", "movies.dat", "ratings.dat"]),
+           "netflix": (write_netflix, ["movie_titles.csv", *(f"combined_data_{i}.txt" for i in range(1, 5))])}
 
 
 def stage(lake: Path, dataset: str, folder: Path, names: list[str]) -> None:
@@ -98,26 +111,27 @@ def stage(lake: Path, dataset: str, folder: Path, names: list[str]) -> None:
     (target / layout.RAW_MANIFEST).write_text(json.dumps({"files": {n: {} for n in names}}))
 
 
-def bench(spark, n_ratings: int, work: Path, books: Path) -> list[dict]:
+def bench(spark, dataset: str, n_ratings: int, work: Path, books: Path) -> list[dict]:
     from spark.jobs import clean_sources
 
-    data, lake = work / f"ml-{n_ratings}", work / f"lake-{n_ratings}"
-    log.info("generating %d ratings", n_ratings)
-    write_movielens(data, n_ratings)
-    stage(lake, "ml-1m", data, ["users.dat", "movies.dat", "ratings.dat"])
+    data, lake = work / f"{dataset}-{n_ratings}", work / f"lake-{n_ratings}"
+    write, files = WRITERS[dataset]
+    log.info("generating %d ratings in the %s format", n_ratings, dataset)
+    write(data, n_ratings)
+    stage(lake, dataset, data, files)
     stage(lake, "goodbooks-10k", books, ["books.csv", "tags.csv", "book_tags.csv"])
-    memory, rows = PeakMemory(), []
+    memory, rows = MemorySampler(), []
 
     def on_table(table, counts, seconds):
-        rows.append({"ratings_size": n_ratings, "table": table, "rows_in": counts.rows_in, "seconds": round(seconds, 2),
+        rows.append({"dataset": dataset, "ratings_size": n_ratings, "table": table, "rows_in": counts.rows_in, "seconds": round(seconds, 2),
                      "rows_per_s": round(counts.rows_in / seconds) if seconds else None,
                      "peak_rss_mb": round(memory.take() / 2**20), "rows_quarantined": counts.rows_quarantined,
                      "rows_deduplicated": counts.rows_deduplicated})
 
     started = time.monotonic()
-    clean_sources.run(spark, f"file://{lake}", DS, "ml-1m", "goodbooks-10k", 1.0, on_table=on_table)
+    clean_sources.run(spark, f"file://{lake}", DS, dataset, "goodbooks-10k", 1.0, on_table=on_table)
     memory.stop()
-    rows.append({"ratings_size": n_ratings, "table": "(whole job)", "rows_in": sum(r["rows_in"] for r in rows),
+    rows.append({"dataset": dataset, "ratings_size": n_ratings, "table": "(whole job)", "rows_in": sum(r["rows_in"] for r in rows),
                  "seconds": round(time.monotonic() - started, 2), "rows_per_s": None,
                  "peak_rss_mb": max(r["peak_rss_mb"] for r in rows), "rows_quarantined": None,
                  "rows_deduplicated": None})
@@ -129,20 +143,24 @@ def bench(spark, n_ratings: int, work: Path, books: Path) -> list[dict]:
 def markdown(rows: list[dict], meta: dict) -> str:
     lines = [f"# Clean job benchmark ({meta['spark_master']}, {meta['cpus']} CPUs, driver memory "
              f"{meta['driver_memory']})", "",
-             "| ratings | table | rows in | seconds | rows/s | peak RSS MB |", "|---:|---|---:|---:|---:|---:|"]
+             "| format | ratings | table | rows in | seconds | rows/s | peak RSS MB |",
+             "|---|---:|---|---:|---:|---:|---:|"]
     for r in rows:
         rate = "" if r["rows_per_s"] is None else f"{r['rows_per_s']:,}"
-        lines.append(f"| {r['ratings_size']:,} | {r['table']} | {r['rows_in']:,} | {r['seconds']} | {rate} | "
+        lines.append(f"| {r['dataset']} | {r['ratings_size']:,} | {r['table']} | {r['rows_in']:,} | {r['seconds']} | {rate} | "
                      f"{r['peak_rss_mb']:,} |")
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ratings", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--ratings", type=int, nargs="*", default=[1_000_000, 10_000_000],
+                        help="sizes in the MovieLens-1M format")
+    parser.add_argument("--netflix", type=int, nargs="*", default=[], help="sizes in the Netflix Prize format")
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--driver-memory", default="3g")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--name", default="clean_benchmark", help="report file name (without extension)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -158,15 +176,11 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="clean-bench-") as tmp:
         work = Path(tmp)
         generate_sample(work / "sample", scale=1.0, seed=42)
-        for n in args.ratings:
-            rows += bench(spark, n, work, work / "sample" / "goodbooks")
+        for dataset, sizes in (("ml-1m", args.ratings), ("netflix", args.netflix)):
+            for n in sizes:
+                rows += bench(spark, dataset, n, work, work / "sample" / "goodbooks")
     spark.stop()
-    report = markdown(rows, meta)
-    print(report)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "clean_benchmark.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
-    (args.out / "clean_benchmark.md").write_text(report)
-    print(f"wrote {args.out / 'clean_benchmark.json'} and {args.out / 'clean_benchmark.md'}")
+    write_report(args.out, args.name, {"meta": meta, "rows": rows}, markdown(rows, meta))
 
 
 if __name__ == "__main__":

@@ -11,15 +11,16 @@ new users in :mod:`training.demographic`; the rest (popularity, ALS, LightFM, bl
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from training import baselines, model
+from training import baselines, evaluate, model
 from training.config import ModelParams
 from training.demographic import DemographicNaiveBayes, SegmentPopularity
 from training.features import Features, demographic_rows
-from training.interface import Candidate, validation_ndcg
+from training.interface import Candidate, ndcg_of
 from training.item_item import EASE, ItemKNN
 
 __all__ = ["EASE", "Blend", "Candidate", "DemographicNaiveBayes", "GlobalPopularity", "ImplicitALS", "ItemKNN",
@@ -66,16 +67,22 @@ class LightFMModel(Candidate):
         self.serves_new_users = features.user_features.shape[1] > len(features.user_ids)
 
     def _fit(self, interactions, recency) -> None:
-        self.model = model.fit(self.features, interactions, self.params)
+        self.model, self.epochs = model.fit(self.features, interactions, self.params)
+        self.representations = model.Representations.of(self.model, self.features)
 
     def score(self, user_rows: np.ndarray) -> np.ndarray:
-        return model.score_matrix(self.model, self.features, user_rows)
+        return self.representations.score(user_rows)
 
     def score_new(self, demographics: pd.DataFrame) -> np.ndarray:
         if not self.serves_new_users:
             return super().score_new(demographics)
-        return model.score_matrix(self.model, self.features,
-                                  user_features=demographic_rows(self.features, demographics))
+        return self.representations.score_features(self.model, demographic_rows(self.features, demographics))
+
+    def tune(self, rows, test, exclude) -> dict:
+        """The epochs early stopping chose on the validation fit stay: later fits (protocols A and B, the
+        final refit) train that many epochs at once instead of choosing them again."""
+        self.params = replace(self.params, epochs=self.epochs, early_stopping=False)
+        return {"epochs": self.epochs}
 
 
 def _z(scores: np.ndarray) -> np.ndarray:
@@ -104,8 +111,12 @@ class Blend(Candidate):
         return self.weight * _z(self.first.score(user_rows)) + (1 - self.weight) * _z(self.second.score(user_rows))
 
     def tune(self, rows, test, exclude) -> dict:
-        first, second = _z(self.first.score(rows)), _z(self.second.score(rows))
-        ndcg = {w: validation_ndcg(w * first + (1 - w) * second, test[rows], exclude[rows]) for w in self.WEIGHTS}
+        lists = {w: [] for w in self.WEIGHTS}
+        for part in evaluate.batches(rows):  # both members score each batch once, for every weight
+            first, second = _z(self.first.score(part)), _z(self.second.score(part))
+            for w in self.WEIGHTS:
+                lists[w].append(evaluate.top_k(w * first + (1 - w) * second, 10, exclude[part]))
+        ndcg = {w: ndcg_of(np.vstack(lists[w]), test[rows]) for w in self.WEIGHTS}
         self.weight = max(ndcg, key=ndcg.get)
         log.info("%s: weight %.1f on %s chosen on validation (ndcg@10 %.4f)", self.name, self.weight,
                  self.first.name, ndcg[self.weight])

@@ -8,6 +8,9 @@ TEST_FRACTION = 0.2         # newest share of each user's positives held out
 N_MOVIES = 10
 N_BOOKS = 5
 SEED = 42
+# Each evaluation (validation, protocol A, all of protocol B's folds) judges a seeded sample of at most
+# this many test users; its metrics carry their 95% intervals. None = every test user.
+MAX_EVAL_USERS = 20_000
 # Demographic segments of segment popularity, finest first (backoff to coarser, then global).
 # Measured on ML-100K (benchmarks/results): gender x age beats gender x age x occupation on
 # both protocols, whatever the backoff threshold, so occupation is not a level.

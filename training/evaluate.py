@@ -7,13 +7,23 @@ sum of precision@i at each hit rank i <= k, / min(k, |R|); RR@k (MRR) = 1 / rank
 first hit, 0 without one; hit rate@k = 1 if any hit. Each is averaged over users with at
 least one test positive. Catalogue coverage@k = distinct items in those users' top-k
 lists / all items.
+
+Everything is computed in batches of users (:data:`BATCH`): a model scores a batch, only its
+top-k lists are kept, so memory is batch x items, never users x items. With more users
+than a run evaluates (:func:`sample_rows`), each metric comes with its 95% interval.
 """
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import scipy.sparse as sp
 
+from training.config import SEED
+
 KS = (5, 10, 25)
+BATCH = 2048  # users scored at once
+Scorer = Callable[[np.ndarray], np.ndarray]  # user rows -> (len(rows) x items) scores
 
 
 def top_k(scores: np.ndarray, k: int, exclude: sp.csr_matrix | None = None) -> np.ndarray:
@@ -26,6 +36,28 @@ def top_k(scores: np.ndarray, k: int, exclude: sp.csr_matrix | None = None) -> n
     part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
     order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
     return np.take_along_axis(part, order, axis=1)
+
+
+def batches(rows: np.ndarray, size: int | None = None) -> Iterator[np.ndarray]:
+    """``rows`` in consecutive slices of at most ``size`` (default :data:`BATCH`)."""
+    size = size or BATCH
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def top_k_lists(score: Scorer, rows: np.ndarray, k: int, exclude: sp.csr_matrix | None = None,
+                batch: int | None = None) -> np.ndarray:
+    """:func:`top_k` of ``score(rows)``, computed ``batch`` rows at a time (``exclude`` is indexed by the
+    same rows as ``score``): (len(rows) x k) item indices, best first."""
+    lists = [top_k(score(part), k, None if exclude is None else exclude[part]) for part in batches(rows, batch)]
+    return np.vstack(lists) if lists else np.empty((0, k), dtype=np.int64)
+
+
+def sample_rows(rows: np.ndarray, max_rows: int | None, seed: int = SEED) -> np.ndarray:
+    """``rows``, or a seeded sample of ``max_rows`` of them (sorted) when there are more."""
+    if max_rows is None or len(rows) <= max_rows:
+        return rows
+    return np.sort(np.random.default_rng(seed).choice(rows, size=max_rows, replace=False))
 
 
 def hit_matrix(recs: np.ndarray, test: sp.csr_matrix) -> np.ndarray:
@@ -62,6 +94,14 @@ def per_user_metrics(scores: np.ndarray, test: sp.csr_matrix, exclude: sp.csr_ma
     return users, list_metrics(recs, test[users], ks), recs
 
 
+def evaluate_rows(score: Scorer, rows: np.ndarray, test: sp.csr_matrix, exclude: sp.csr_matrix | None,
+                  ks: tuple[int, ...] = KS, batch: int | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Per-user metrics of ``rows`` (each with a test item) and their top-max(ks) lists, scored in batches;
+    ``test`` and ``exclude`` are indexed by the same rows as ``score``."""
+    recs = top_k_lists(score, rows, max(ks), exclude, batch)
+    return list_metrics(recs, test[rows], ks), recs
+
+
 def list_metrics(recs: np.ndarray, test: sp.csr_matrix, ks: tuple[int, ...] = KS) -> dict[str, np.ndarray]:
     """Per-user metrics at every k of ready-made lists (one row of item indices per row of ``test``, best
     first; every row with at least one test item)."""
@@ -70,12 +110,25 @@ def list_metrics(recs: np.ndarray, test: sp.csr_matrix, ks: tuple[int, ...] = KS
     return {f"{name}@{k}": v for k in ks for name, v in ranking_metrics(hits, n_relevant, k).items()}
 
 
+def interval(values: np.ndarray) -> float:
+    """Half-width of the normal 95% interval of the mean of per-user ``values``."""
+    return float(1.96 * values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else float("nan")
+
+
+def means(values: dict[str, np.ndarray]) -> dict[str, float]:
+    """Per-user metrics averaged, each with ``<metric>_ci95``, the half-width of its 95% interval."""
+    return {**{name: float(v.mean()) for name, v in values.items()},
+            **{f"{name}_ci95": interval(v) for name, v in values.items()}}
+
+
+def coverage(recs: np.ndarray, n_items: int, ks: tuple[int, ...] = KS) -> dict[str, float]:
+    """Catalogue coverage@k: the share of the items that appear in the lists' top k."""
+    return {f"coverage@{k}": len(np.unique(recs[:, :k])) / n_items for k in ks}
+
+
 def summary(values: dict[str, np.ndarray], recs: np.ndarray, n_items: int, ks: tuple[int, ...] = KS) -> dict[str, float]:
-    """Per-user metrics averaged, with catalogue coverage at every k and the number of users."""
-    out = {name: float(v.mean()) for name, v in values.items()}
-    out.update({f"coverage@{k}": len(np.unique(recs[:, :k])) / n_items for k in ks})
-    out["n_test_users"] = int(len(recs))
-    return out
+    """:func:`means` of the per-user metrics, catalogue :func:`coverage` at every k and the number of users."""
+    return {**means(values), **coverage(recs, n_items, ks), "n_test_users": int(len(recs))}
 
 
 def evaluate(scores: np.ndarray, test: sp.csr_matrix, exclude: sp.csr_matrix,

@@ -47,6 +47,13 @@ class Candidate(ABC):
         rankings. The settings stay for later fits. Returns them (none by default)."""
         return {}
 
-def validation_ndcg(scores: np.ndarray, test: sp.csr_matrix, exclude: sp.csr_matrix) -> float:
-    """NDCG@10 of ``scores`` against held-out positives: what every choice on validation maximises."""
-    return evaluate.evaluate(scores, test, exclude, ks=(10,))["ndcg@10"]
+def validation_ndcg(score: evaluate.Scorer, rows: np.ndarray, test: sp.csr_matrix,
+                    exclude: sp.csr_matrix | None) -> float:
+    """NDCG@10 of ``score``'s lists for ``rows`` against their held-out positives (scored in batches;
+    ``test`` and ``exclude`` indexed like ``score``): what every choice on validation maximises."""
+    return ndcg_of(evaluate.top_k_lists(score, rows, 10, exclude), test[rows])
+
+
+def ndcg_of(lists: np.ndarray, test: sp.csr_matrix) -> float:
+    """Mean NDCG@10 of ready-made top-10 ``lists`` (one row per row of ``test``)."""
+    return float(evaluate.list_metrics(lists, test, ks=(10,))["ndcg@10"].mean())

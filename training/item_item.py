@@ -5,6 +5,7 @@ import logging
 from abc import abstractmethod
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 
 from training.interface import Candidate, validation_ndcg
@@ -50,25 +51,30 @@ class ItemItem(Candidate):
         return scores.toarray() if sp.issparse(scores) else np.asarray(scores)
 
     def tune(self, rows, test, exclude) -> dict:
-        results = {}
+        fitted = ({k: getattr(self, k) for k in self.settings_grid()[0]}, self.b)
+        results, best = {}, (-np.inf, None)
         for setting in self.settings_grid():
             vars(self).update(setting)
-            self.b = self.item_weights(self.x)
+            self.b = fitted[1] if setting == fitted[0] else self.item_weights(self.x)  # B solved once per setting
             for tau in self.TAU_GRID if self.recency is not None else (None,):
                 self.tau = tau
-                results[(tuple(setting.items()), tau)] = validation_ndcg(self.score(rows), test[rows], exclude[rows])
-        (setting, self.tau), best = max(results.items(), key=lambda kv: kv[1])
-        vars(self).update(dict(setting))
-        self.b = self.item_weights(self.x)
-        chosen = {**dict(setting), "tau": self.tau}
-        log.info("%s: %s chosen on validation (ndcg@10 %.4f; %d settings tried)", self.name, chosen, best,
+                results[(tuple(setting.items()), tau)] = ndcg = validation_ndcg(self.score, rows, test, exclude)
+                if ndcg > best[0]:
+                    best = (ndcg, (setting, tau, self.b))
+        fitted = None
+        setting, self.tau, self.b = best[1]
+        vars(self).update(setting)
+        chosen = {**setting, "tau": self.tau}
+        log.info("%s: %s chosen on validation (ndcg@10 %.4f; %d settings tried)", self.name, chosen, best[0],
                  len(results))
         return chosen
 
 
 class EASE(ItemItem):
     """Closed-form item-item model (Steck, 2019): P = (X'X + l2 I)^-1, B = I - P / diag(P) with a zero
-    diagonal. l2 is chosen from ``L2_GRID`` on validation. Memory is items x items (dense)."""
+    diagonal. l2 is chosen from ``L2_GRID`` on validation. Memory and time are those of one dense
+    items x items matrix and its inverse (float32, through its Cholesky factor): independent of the
+    number of users and ratings."""
 
     name = "ease"
     L2_GRID = (50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0)
@@ -77,25 +83,41 @@ class EASE(ItemItem):
     @staticmethod
     def weights(gram: np.ndarray, l2: float) -> np.ndarray:
         """B for a Gram matrix X'X and a regularisation l2."""
-        p = np.linalg.inv(gram + l2 * np.eye(gram.shape[0]))
+        p = _inverse_spd(gram.astype(np.float32) + np.float32(l2) * np.eye(gram.shape[0], dtype=np.float32))
         b = -p / np.diag(p)
         np.fill_diagonal(b, 0.0)
-        return b.astype(np.float32)
+        return b
 
     def settings_grid(self) -> list[dict]:
         return [{"l2": l2} for l2 in self.L2_GRID]
 
     def item_weights(self, x: sp.csr_matrix) -> np.ndarray:
-        return self.weights((x.T @ x).toarray().astype(np.float64), self.l2)
+        return self.weights((x.T @ x).toarray(), self.l2)
+
+
+def _inverse_spd(a: np.ndarray) -> np.ndarray:
+    """The inverse of a symmetric positive definite matrix from its Cholesky factor (half the work of a
+    general inverse), in ``a``'s precision."""
+    potrf, potri = scipy.linalg.lapack.get_lapack_funcs(("potrf", "potri"), (a,))
+    factor, info = potrf(a, lower=True, overwrite_a=True)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"the Gram matrix plus l2 is not positive definite (potrf info {info})")
+    inverse, info = potri(factor, lower=True, overwrite_c=True)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"cannot invert the Cholesky factor (potri info {info})")
+    return np.tril(inverse) + np.tril(inverse, -1).T
 
 
 class ItemKNN(ItemItem):
     """Item-based nearest neighbours: cosine similarity of the items' user vectors (shrunk towards 0 for
     items with few users), each item keeping its ``neighbours`` most similar items (chosen on validation
-    from ``NEIGHBOURS_GRID``). B is sparse: items x neighbours."""
+    from ``NEIGHBOURS_GRID``). B is sparse: items x neighbours. The similarities are computed for a block of
+    items at a time and only each item's most similar ``max(NEIGHBOURS_GRID)`` kept, once per fit: memory
+    is block x items, never items x items."""
 
     name = "item_knn"
     NEIGHBOURS_GRID = (20, 50, 100, 200)
+    BLOCK = 1024
     neighbours = 100
     shrink = 10.0
 
@@ -103,12 +125,29 @@ class ItemKNN(ItemItem):
         return [{"neighbours": k} for k in self.NEIGHBOURS_GRID]
 
     def item_weights(self, x: sp.csr_matrix) -> sp.csr_matrix:
-        co = (x.T @ x).toarray()
-        counts = np.diag(co).copy()
-        sim = co / (np.sqrt(np.outer(counts, counts)) + self.shrink)
-        np.fill_diagonal(sim, 0.0)
-        k = min(self.neighbours, sim.shape[1] - 1)
-        keep = np.argpartition(-sim, k - 1, axis=1)[:, :k]
-        rows = np.repeat(np.arange(sim.shape[0]), k)
-        return sp.csr_matrix((np.take_along_axis(sim, keep, axis=1).ravel().astype(np.float32),
-                              (rows, keep.ravel())), shape=sim.shape)
+        if getattr(self, "_nearest_of", None) is not x:
+            self._nearest_of, self._nearest = x, self.nearest(x, max(self.NEIGHBOURS_GRID), self.shrink, self.BLOCK)
+        columns, similarity = self._nearest
+        k = min(self.neighbours, columns.shape[1])
+        rows = np.repeat(np.arange(columns.shape[0]), k)
+        return sp.csr_matrix((similarity[:, :k].ravel(), (rows, columns[:, :k].ravel())),
+                             shape=(columns.shape[0],) * 2)
+
+    @staticmethod
+    def nearest(x: sp.csr_matrix, k: int, shrink: float, block: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each item's ``k`` most similar items (items x k, most similar first) and their similarities."""
+        xt = x.T.tocsr()
+        counts = np.asarray(x.sum(axis=0)).ravel().astype(np.float64)
+        n = x.shape[1]
+        k = min(k, n - 1)
+        columns, similarity = np.empty((n, k), dtype=np.int64), np.empty((n, k), dtype=np.float32)
+        for start in range(0, n, block):
+            items = np.arange(start, min(start + block, n))
+            co = (xt[items] @ x).toarray()
+            sim = co / (np.sqrt(np.outer(counts[items], counts)) + shrink)
+            sim[np.arange(len(items)), items] = -np.inf  # never an item's own neighbour
+            top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+            top = np.take_along_axis(top, np.argsort(-np.take_along_axis(sim, top, axis=1), axis=1, kind="stable"),
+                                     axis=1)
+            columns[items], similarity[items] = top, np.take_along_axis(sim, top, axis=1)
+        return columns, similarity

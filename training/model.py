@@ -10,8 +10,9 @@ import scipy.sparse as sp
 from lightfm import LightFM
 
 from training import evaluate
-from training.config import ModelParams
+from training.config import MAX_EVAL_USERS, ModelParams
 from training.features import Features
+from training.interface import validation_ndcg
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,10 @@ class Validation:
     exclude: sp.csr_matrix
 
     def ndcg(self, model: LightFM, features: Features) -> float:
-        return evaluate.evaluate(score_matrix(model, features), self.test, self.exclude, ks=(10,))["ndcg@10"]
+        """NDCG@10 of ``model``'s lists for (a sample of) the users with held-out positives, in batches."""
+        representations = Representations.of(model, features)
+        rows = evaluate.sample_rows(np.flatnonzero(np.diff(self.test.indptr)), MAX_EVAL_USERS)
+        return validation_ndcg(representations.score, rows, self.test, self.exclude)
 
 
 def validation_split(interactions: sp.spmatrix, fraction: float, seed: int) -> tuple[sp.csr_matrix, Validation]:
@@ -71,23 +75,38 @@ def train(features: Features, interactions: sp.spmatrix, params: ModelParams,
     return best, best_epoch
 
 
-def fit(features: Features, interactions: sp.spmatrix, params: ModelParams) -> LightFM:
+def fit(features: Features, interactions: sp.spmatrix, params: ModelParams) -> tuple[LightFM, int]:
     """Train with early stopping when configured: pick the epochs on a validation split of
-    ``interactions``, then refit on all of them for that many epochs."""
+    ``interactions``, then refit on all of them for that many epochs. Returns the model and its epochs."""
     if not params.early_stopping:
-        return train(features, interactions, params)[0]
+        return train(features, interactions, params)
     fit_part, validation = validation_split(interactions, params.validation_fraction, params.random_state)
     _, epochs = train(features, fit_part, params, validation)
-    return train(features, interactions, replace(params, epochs=epochs))[0]
+    return train(features, interactions, replace(params, epochs=epochs))
 
 
-def score_matrix(model: LightFM, features: Features, user_rows: np.ndarray | None = None,
-                 user_features: sp.csr_matrix | None = None) -> np.ndarray:
-    """Scores (users x n_items) from the learned representations (one matmul): of ``user_rows`` of
-    the feature space (default all), or of other users given by their ``user_features`` rows."""
-    u_bias, u_emb = model.get_user_representations(
-        features.user_features if user_features is None else user_features)
-    i_bias, i_emb = model.get_item_representations(features.item_features)
-    if user_rows is not None:
-        u_bias, u_emb = u_bias[user_rows], u_emb[user_rows]
-    return u_emb @ i_emb.T + u_bias[:, None] + i_bias[None, :]
+@dataclass
+class Representations:
+    """A fitted model's user and item vectors with their biases, computed once: scoring a batch of users
+    is then one (batch x components) @ (components x items) product."""
+
+    user_bias: np.ndarray
+    user_embeddings: np.ndarray
+    item_bias: np.ndarray
+    item_embeddings: np.ndarray
+
+    @classmethod
+    def of(cls, model: LightFM, features: Features) -> "Representations":
+        return cls(*model.get_user_representations(features.user_features),
+                   *model.get_item_representations(features.item_features))
+
+    def score(self, user_rows: np.ndarray) -> np.ndarray:
+        """Scores (len(user_rows) x items) of rows of the feature space."""
+        return self._scores(self.user_bias[user_rows], self.user_embeddings[user_rows])
+
+    def score_features(self, model: LightFM, user_features: sp.csr_matrix) -> np.ndarray:
+        """Scores of other users, given by their ``user_features`` rows (e.g. demographics only)."""
+        return self._scores(*model.get_user_representations(user_features))
+
+    def _scores(self, bias: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+        return embeddings @ self.item_embeddings.T + bias[:, None] + self.item_bias[None, :]

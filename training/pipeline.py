@@ -18,7 +18,6 @@ from training.split import positives
 
 COLD_REFERENCE = candidates.SegmentPopularity.name
 PARTIAL_ANSWERS = ("gender", "age_bucket")  # protocol B again, for a new user who answered only these
-SCORE_BATCH = 2048  # users scored at once: memory is batch x items, never users x items
 
 log = logging.getLogger(__name__)
 
@@ -74,13 +73,18 @@ def exploration_curve(model: Candidate, eval_set: protocols.EvalSet, explorer: e
     """NDCG@10, catalogue coverage, genre diversity and novelty of ``model``'s lists (already fitted on the
     set) at each exploration level."""
     rows = eval_set.test_rows
-    scores, test, exclude = model.score(rows), eval_set.test[rows], eval_set.exclude[rows]
+    lists = {level: [] for level in levels}
+    for part in evaluate.batches(rows):  # the model scores each batch once, for every level
+        scores, exclude = model.score(part), eval_set.exclude[part]
+        for level in levels:
+            lists[level].append(explorer.lists(scores, 10, level, exclude))
     curve = {}
-    for level in levels:
-        lists = explorer.lists(scores, 10, level, exclude)
-        m = evaluate.summary(evaluate.list_metrics(lists, test, ks=(10,)), lists, scores.shape[1], ks=(10,))
+    for level, parts in lists.items():
+        top = np.vstack(parts)
+        m = evaluate.summary(evaluate.list_metrics(top, eval_set.test[rows], ks=(10,)), top, eval_set.test.shape[1],
+                             ks=(10,))
         curve[str(level)] = {"ndcg@10": m["ndcg@10"], "coverage@10": m["coverage@10"],
-                             "genre_diversity@10": explorer.diversity(lists), "novelty@10": explorer.mean_novelty(lists)}
+                             "genre_diversity@10": explorer.diversity(top), "novelty@10": explorer.mean_novelty(top)}
     return curve
 
 
@@ -203,8 +207,7 @@ def score(trained: TrainedModel, data: TrainingData, n_movies: int = N_MOVIES, n
     explorer = explore.Explorer.build(data.items, f.movie_ids, liked)
     records: list[dict] = []
     started = time.perf_counter()
-    for start in range(0, len(f.user_ids), SCORE_BATCH):
-        rows = np.arange(start, min(start + SCORE_BATCH, len(f.user_ids)))
+    for rows in evaluate.batches(np.arange(len(f.user_ids))):  # memory: batch x items, never users x items
         scores = np.empty((len(rows), len(f.movie_ids)))
         warm = has_positives[rows]
         if warm.any():

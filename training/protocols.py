@@ -9,6 +9,10 @@ the models learn from the other users only and see just the held-out users'
 demographics; all their positives are the test. Because the choice of held-out users
 moves the numbers more than models differ, models are compared per user, with a
 paired bootstrap interval of the NDCG@10 difference.
+
+Both are judged in batches of users, on a seeded sample of at most ``max_users`` test users
+(:data:`training.config.MAX_EVAL_USERS`) when there are more: each metric then carries its
+95% interval (``<metric>_ci95``).
 """
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ import scipy.sparse as sp
 
 from training import evaluate
 from training.candidates import Candidate
-from training.config import SEED
+from training.config import MAX_EVAL_USERS, SEED
 from training.features import Features
 from training.split import Split, known_before_test, positives, recency_positions, temporal_split
 
@@ -40,22 +44,26 @@ class EvalSet:
     exclude: sp.csr_matrix
     cold: bool = False  # protocol B: the test users are new, known only by their demographics
     recency: sp.csr_matrix | None = None  # train's entries numbered from each user's newest (1 = newest)
+    max_users: int | None = MAX_EVAL_USERS  # judged on a seeded sample of this many test users at most
 
     @property
     def test_rows(self) -> np.ndarray:
-        """Rows (users) with at least one test positive: the users the set is judged on."""
-        return np.flatnonzero(np.diff(self.test.indptr))
+        """Rows (users) with at least one test positive, sampled down to ``max_users``: the users the set is
+        judged on."""
+        return evaluate.sample_rows(np.flatnonzero(np.diff(self.test.indptr)), self.max_users)
 
 
-def warm_set(features: Features, interactions: pd.DataFrame) -> EvalSet:
+def warm_set(features: Features, interactions: pd.DataFrame, max_users: int | None = MAX_EVAL_USERS) -> EvalSet:
     """Protocol A's matrices."""
-    return _temporal_set(features, temporal_split(interactions))
+    return _temporal_set(features, temporal_split(interactions), max_users)
 
 
-def validation_set(features: Features, interactions: pd.DataFrame) -> EvalSet:
+def validation_set(features: Features, interactions: pd.DataFrame,
+                   max_users: int | None = MAX_EVAL_USERS) -> EvalSet:
     """The validation split models are chosen and tuned on: protocol A's rule applied to what protocol A's
     models may know (its test never enters it), one step earlier."""
-    return _temporal_set(features, temporal_split(known_before_test(interactions, temporal_split(interactions))))
+    return _temporal_set(features, temporal_split(known_before_test(interactions, temporal_split(interactions))),
+                         max_users)
 
 
 def recency_matrix(features: Features, pairs: pd.DataFrame) -> sp.csr_matrix:
@@ -63,16 +71,17 @@ def recency_matrix(features: Features, pairs: pd.DataFrame) -> sp.csr_matrix:
     return features.interaction_matrix(pairs, recency_positions(pairs)).tocsr()
 
 
-def _temporal_set(features: Features, split: Split) -> EvalSet:
+def _temporal_set(features: Features, split: Split, max_users: int | None) -> EvalSet:
     train = features.interaction_matrix(split.train).tocsr()
     return EvalSet(train=train, test=features.interaction_matrix(split.test).tocsr(),
                    exclude=(features.interaction_matrix(split.exclude) + train).tocsr(),
-                   recency=recency_matrix(features, split.train))
+                   recency=recency_matrix(features, split.train), max_users=max_users)
 
 
-def cold_folds(features: Features, interactions: pd.DataFrame, n_folds: int = N_FOLDS,
-               seed: int = SEED) -> list[EvalSet]:
-    """Protocol B's matrices, one per fold of users (seeded)."""
+def cold_folds(features: Features, interactions: pd.DataFrame, n_folds: int = N_FOLDS, seed: int = SEED,
+               max_users: int | None = MAX_EVAL_USERS) -> list[EvalSet]:
+    """Protocol B's matrices, one per fold of users (seeded); all folds together are judged on
+    ``max_users`` users at most."""
     pos = features.interaction_matrix(positives(interactions)).tocsr()
     order = np.random.default_rng(seed).permutation(pos.shape[0])
     folds = []
@@ -81,7 +90,8 @@ def cold_folds(features: Features, interactions: pd.DataFrame, n_folds: int = N_
         mask[held_out] = True
         keep = sp.diags((~mask).astype(np.float32))
         folds.append(EvalSet(train=(keep @ pos).tocsr(), test=(sp.diags(mask.astype(np.float32)) @ pos).tocsr(),
-                             exclude=sp.csr_matrix(pos.shape, dtype=np.float32), cold=True))
+                             exclude=sp.csr_matrix(pos.shape, dtype=np.float32), cold=True,
+                             max_users=None if max_users is None else max_users // n_folds))
     return folds
 
 
@@ -97,33 +107,34 @@ class ProtocolResult:
     partial: "ProtocolResult | None" = None  # the cold sets again, the new users giving partial answers
 
 
-def set_scores(candidate: Candidate, eval_set: EvalSet, users: pd.DataFrame) -> np.ndarray:
-    """Scores of the set's test rows by ``candidate`` fitted on the set's train matrix (new users from
-    their demographics only)."""
+def set_scorer(candidate: Candidate, eval_set: EvalSet, users: pd.DataFrame) -> evaluate.Scorer:
+    """``candidate`` fitted on the set's train matrix, as a function of rows: its scores of known users, or
+    of new users from their demographics only (cold sets)."""
     candidate.fit_once(eval_set.train, eval_set.recency)
-    rows = eval_set.test_rows
     if eval_set.cold:
-        return candidate.score_new(users.iloc[rows])
-    return candidate.score(rows)
+        return lambda rows: candidate.score_new(users.iloc[rows])
+    return candidate.score
 
 
 class _Judged:
-    """One model's results over the sets: metrics per set and per-user NDCG@10."""
+    """One model's results over the sets: per-user metrics, catalogue coverage per set."""
 
     def __init__(self):
-        self.metrics, self.ndcg = [], []
+        self.values, self.coverage, self.ndcg = [], [], []
 
-    def add(self, scores: np.ndarray, eval_set: EvalSet) -> float:
+    def add(self, score: evaluate.Scorer, eval_set: EvalSet) -> float:
         rows = eval_set.test_rows
-        users, values, recs = evaluate.per_user_metrics(scores, eval_set.test[rows], eval_set.exclude[rows])
-        self.metrics.append(evaluate.summary(values, recs, scores.shape[1]))
-        self.ndcg.append(pd.Series(values["ndcg@10"], index=rows[users]))
-        return self.metrics[-1]["ndcg@10"]
+        values, recs = evaluate.evaluate_rows(score, rows, eval_set.test, eval_set.exclude)
+        self.values.append(values)
+        self.coverage.append(evaluate.coverage(recs, eval_set.test.shape[1]))
+        self.ndcg.append(pd.Series(values["ndcg@10"], index=rows))
+        return float(values["ndcg@10"].mean())
 
     def mean(self) -> dict[str, float]:
-        out = {k: float(np.mean([m[k] for m in self.metrics])) for k in self.metrics[0]}
-        out["n_test_users"] = int(sum(m["n_test_users"] for m in self.metrics))
-        return out
+        """Metrics over all the sets' users (the folds have equal sizes), coverage averaged over the sets."""
+        pooled = {k: np.concatenate([v[k] for v in self.values]) for k in self.values[0]}
+        return {**evaluate.means(pooled), **pd.DataFrame(self.coverage).mean().to_dict(),
+                "n_test_users": len(pooled["ndcg@10"])}
 
 
 def run_protocol(sets: list[EvalSet], candidates: dict[str, Candidate], users: pd.DataFrame,
@@ -144,9 +155,9 @@ def run_protocol(sets: list[EvalSet], candidates: dict[str, Candidate], users: p
             if tune:
                 candidate.fit_once(eval_set.train, eval_set.recency)
                 settings[name] = candidate.tune(eval_set.test_rows, eval_set.test, eval_set.exclude)
-            ndcg = judged.add(set_scores(candidate, eval_set, users), eval_set)
+            ndcg = judged.add(set_scorer(candidate, eval_set, users), eval_set)
             if partial is not None:
-                judged_partial.add(set_scores(candidate, eval_set, partial_users), eval_set)
+                judged_partial.add(set_scorer(candidate, eval_set, partial_users), eval_set)
             if len(sets) > 1:
                 log.info("%s: fold %d/%d ndcg@10=%.4f", name, i, len(sets), ndcg)
         metrics[name], per_user[name] = judged.mean(), pd.concat(judged.ndcg)

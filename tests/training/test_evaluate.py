@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from training.evaluate import evaluate, hit_matrix, ranking_metrics, top_k
+from training.evaluate import (evaluate, evaluate_rows, hit_matrix, per_user_metrics, ranking_metrics, sample_rows,
+                               summary, top_k)
 
 
 def _metrics(recs: list[list[int]], relevant: list[set], n_items: int, k: int) -> dict[str, np.ndarray]:
@@ -53,3 +54,45 @@ def test_evaluate_averages_over_users_with_test_items_and_measures_coverage():
     assert m["recall@2"] == 1.0 and m["mrr@2"] == 0.75  # user 1 finds its item at rank 2
     assert m["coverage@1"] == pytest.approx(2 / 3)  # user 0 gets item 0, user 1 item 1 (item 0 excluded)
     assert m["coverage@2"] == pytest.approx(1.0)
+
+
+def _random_case(n_users=300, n_items=40, seed=0):
+    rng = np.random.default_rng(seed)
+    scores = np.round(rng.random((n_users, n_items)), 1)  # rounded: many ties, which batches must break alike
+    test = sp.random(n_users, n_items, density=0.08, random_state=seed, format="csr")
+    exclude = sp.random(n_users, n_items, density=0.1, random_state=seed + 1, format="csr")
+    return scores, test, exclude
+
+
+@pytest.mark.parametrize("batch", [1, 7, 64, 10_000])
+def test_batched_evaluation_gives_the_full_computations_metrics(batch):
+    scores, test, exclude = _random_case()
+    full = evaluate(scores, test, exclude)
+    rows = np.flatnonzero(np.diff(test.indptr))
+    scored = []
+
+    def score(part):
+        scored.append(len(part))
+        return scores[part]
+
+    values, recs = evaluate_rows(score, rows, test, exclude, batch=batch)
+    assert summary(values, recs, scores.shape[1]) == full
+    assert max(scored) <= batch  # never more than a batch of users scored at once
+
+
+def test_a_sample_of_users_is_seeded_sorted_and_only_taken_when_there_are_more():
+    rows = np.arange(0, 1000, 3)
+    assert sample_rows(rows, None) is rows and sample_rows(rows, 400) is rows
+    sample = sample_rows(rows, 50)
+    assert len(sample) == 50 and set(sample) <= set(rows) and (np.diff(sample) > 0).all()
+    assert (sample_rows(rows, 50) == sample).all() and not (sample_rows(rows, 50, seed=1) == sample).all()
+
+
+def test_every_averaged_metric_carries_its_95_percent_interval():
+    scores, test, exclude = _random_case(n_users=2000, seed=3)
+    m = evaluate(scores, test, exclude, ks=(10,))
+    _, values, _ = per_user_metrics(scores, test, exclude, ks=(10,))
+    ndcg = values["ndcg@10"]
+    assert m["ndcg@10_ci95"] == pytest.approx(1.96 * ndcg.std(ddof=1) / math.sqrt(len(ndcg)))
+    assert {f"{name}@10_ci95" for name in ("precision", "recall", "map", "mrr", "hit_rate")} <= set(m)
+    assert 0 < m["ndcg@10_ci95"] < m["ndcg@10"]
