@@ -1,6 +1,8 @@
 """The baselines' computations: segment popularity with backoff, implicit ALS factors."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -12,32 +14,50 @@ def _segment_keys(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, 
             frame[columns].notna().all(axis=1).to_numpy())
 
 
-def segment_popularity_scores(interactions: sp.spmatrix, users: pd.DataFrame, levels: list[list[str]],
-                              min_positives: int = 100, targets: pd.DataFrame | None = None) -> np.ndarray:
+@dataclass
+class SegmentCounts:
+    """Positive counts per item of every demographic segment with enough positives, per level (finest
+    first), and the global counts: all segment popularity needs to score anyone."""
+
+    levels: list[list[str]]
+    tables: list[dict[str, np.ndarray]]  # per level: segment key -> counts per item
+    global_counts: np.ndarray
+
+
+def segment_counts(interactions: sp.spmatrix, users: pd.DataFrame, levels: list[list[str]],
+                   min_positives: int = 100) -> SegmentCounts:
+    """The counts of each segment of ``levels`` whose members (``users``, one row per matrix row) have at
+    least ``min_positives`` positives in ``interactions``."""
+    matrix = interactions.tocsr().astype(np.float32)
+    tables = []
+    for columns in levels:
+        keys, known = _segment_keys(users, columns)
+        codes, names = pd.factorize(keys[known])
+        members = sp.csr_matrix((np.ones(len(codes), dtype=np.float32), (codes, np.flatnonzero(known))),
+                                shape=(len(names), matrix.shape[0]))
+        counts = np.asarray((members @ matrix).todense())
+        tables.append({name: counts[i] for i, name in enumerate(names) if counts[i].sum() >= min_positives})
+    return SegmentCounts(levels, tables, np.asarray(matrix.sum(axis=0)).ravel())
+
+
+def segment_popularity_scores(counts: SegmentCounts, targets: pd.DataFrame) -> np.ndarray:
     """Popularity within each demographic segment, backing off to coarser segments.
 
-    ``users`` has one row per matrix row with the demographic columns; ``levels`` goes
-    from the finest segment (e.g. gender x age bucket) to the coarsest. Each target
-    (default: each user) gets the counts of the finest segment whose members have at
-    least ``min_positives`` positives in ``interactions``, global popularity when none
-    has or when it has no demographics; global counts break ties. ``targets`` can be
-    other rows with the same columns, e.g. the segments of new users.
+    Each target (a row with the demographic columns: a known user or a new one) gets the
+    counts of the finest segment of ``counts.levels`` that has enough positives
+    (:func:`segment_counts`), global popularity when none has or when it has no
+    demographics; global counts break ties.
     """
-    targets = users if targets is None else targets
-    matrix = interactions.tocsr().astype(np.float32)
-    global_counts = np.asarray(matrix.sum(axis=0)).ravel()
-    scores = np.tile(global_counts * 1e-6, (len(targets), 1))
+    scores = np.tile(counts.global_counts * 1e-6, (len(targets), 1))
     decided = np.zeros(len(targets), dtype=bool)
-    for columns in levels:
-        member_keys, member_known = _segment_keys(users, columns)
+    for columns, table in zip(counts.levels, counts.tables):
         target_keys, target_known = _segment_keys(targets, columns)
         for key in np.unique(target_keys[target_known & ~decided]):
-            counts = np.asarray(matrix[np.flatnonzero((member_keys == key) & member_known)].sum(axis=0)).ravel()
-            if counts.sum() >= min_positives:
+            if key in table:
                 todo = np.flatnonzero((target_keys == key) & target_known & ~decided)
-                scores[todo] += counts
+                scores[todo] += table[key]
                 decided[todo] = True
-    scores[~decided] += global_counts
+    scores[~decided] += counts.global_counts
     return scores
 
 

@@ -11,6 +11,9 @@ SEED = 42
 # Each evaluation (validation, protocol A, all of protocol B's folds) judges a seeded sample of at most
 # this many test users; its metrics carry their 95% intervals. None = every test user.
 MAX_EVAL_USERS = 20_000
+# Protocol B fits every cold-start model once per fold: it judges the folds it needs to reach this many
+# held-out users (at least two of its five), on a sample of this many users at most.
+MAX_COLD_USERS = 5_000
 # Demographic segments of segment popularity, finest first (backoff to coarser, then global).
 # Measured on ML-100K (benchmarks/results): gender x age beats gender x age x occupation on
 # both protocols, whatever the backoff threshold, so occupation is not a level.

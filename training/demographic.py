@@ -25,14 +25,13 @@ class SegmentPopularity(Candidate):
         self.name = name or self.name
 
     def _fit(self, interactions, recency) -> None:
-        self.interactions = interactions
+        self.counts = baselines.segment_counts(interactions, self.users, self.levels)
 
     def score(self, user_rows: np.ndarray) -> np.ndarray:
         return self.score_new(self.users.iloc[user_rows])
 
     def score_new(self, demographics: pd.DataFrame) -> np.ndarray:
-        return baselines.segment_popularity_scores(self.interactions, self.users, self.levels,
-                                                   targets=demographics.reset_index(drop=True))
+        return baselines.segment_popularity_scores(self.counts, demographics.reset_index(drop=True))
 
 
 class DemographicNaiveBayes(Candidate):
@@ -49,7 +48,7 @@ class DemographicNaiveBayes(Candidate):
     ALPHA_GRID = (20.0, 50.0, 200.0, 1000.0)
     FOLDS = 4
     MIN_GAIN = 0.0025  # an attribute joins only when it lifts held-out NDCG@10 by more than 0.25%
-    MAX_USERS = 8000  # held-out users judged per choice, over all folds (a seeded sample when there are more)
+    MAX_USERS = 4000  # held-out users judged per choice, over all folds (a seeded sample when there are more)
 
     def __init__(self, users: pd.DataFrame, columns: tuple[str, ...] = USER_FEATURE_COLUMNS, seed: int = SEED):
         self.users, self.seed = users, seed  # users: demographics of the matrix rows, in row order

@@ -18,7 +18,7 @@ class ItemItem(Candidate):
     can weigh each positive by exp(-(position from the user's newest - 1) / (tau x the user's number of
     positives)): tau is a share of the history, so that one value fits short and long histories, and the
     validation split (shorter histories) and the full data alike. tau (none, or one of ``TAU_GRID``) is
-    chosen on validation with the model's own settings, never a constant."""
+    chosen on validation after the model's own settings, never a constant."""
 
     TAU_GRID = (None, 2.0, 1.0, 0.5, 0.3, 0.2, 0.1, 0.05)
     tau: float | None = None
@@ -51,22 +51,27 @@ class ItemItem(Candidate):
         return scores.toarray() if sp.issparse(scores) else np.asarray(scores)
 
     def tune(self, rows, test, exclude) -> dict:
+        """The settings first (B solved once each, no decay), then the decay for the best of them: a search
+        along each axis in turn, since every try scores all the validation users."""
         fitted = ({k: getattr(self, k) for k in self.settings_grid()[0]}, self.b)
-        results, best = {}, (-np.inf, None)
+        self.tau, results, best = None, {}, (-np.inf, None)
         for setting in self.settings_grid():
             vars(self).update(setting)
-            self.b = fitted[1] if setting == fitted[0] else self.item_weights(self.x)  # B solved once per setting
-            for tau in self.TAU_GRID if self.recency is not None else (None,):
-                self.tau = tau
-                results[(tuple(setting.items()), tau)] = ndcg = validation_ndcg(self.score, rows, test, exclude)
-                if ndcg > best[0]:
-                    best = (ndcg, (setting, tau, self.b))
+            self.b = fitted[1] if setting == fitted[0] else self.item_weights(self.x)
+            results[(tuple(setting.items()), None)] = ndcg = validation_ndcg(self.score, rows, test, exclude)
+            if ndcg > best[0]:
+                best = (ndcg, (setting, self.b))
         fitted = None
-        setting, self.tau, self.b = best[1]
+        setting, self.b = best[1]
         vars(self).update(setting)
+        for tau in self.TAU_GRID[1:] if self.recency is not None else ():
+            self.tau = tau
+            results[(tuple(setting.items()), tau)] = validation_ndcg(self.score, rows, test, exclude)
+        self.tau = max((tau for (s, tau) in results if s == tuple(setting.items())),
+                       key=lambda tau: results[(tuple(setting.items()), tau)], default=None)
         chosen = {**setting, "tau": self.tau}
-        log.info("%s: %s chosen on validation (ndcg@10 %.4f; %d settings tried)", self.name, chosen, best[0],
-                 len(results))
+        log.info("%s: %s chosen on validation (ndcg@10 %.4f; %d settings tried)", self.name, chosen,
+                 results[(tuple(setting.items()), self.tau)], len(results))
         return chosen
 
 

@@ -6,7 +6,8 @@ test positive is excluded from the ranking.
 
 B (cold start): users split into seeded folds; a fold's users are held out entirely,
 the models learn from the other users only and see just the held-out users'
-demographics; all their positives are the test. Because the choice of held-out users
+demographics; all their positives are the test. Folds are judged until enough users are
+(:data:`training.config.MAX_COLD_USERS`): all five on a small audience, two on a large one. Because the choice of held-out users
 moves the numbers more than models differ, models are compared per user, with a
 paired bootstrap interval of the NDCG@10 difference.
 
@@ -26,7 +27,7 @@ import scipy.sparse as sp
 
 from training import evaluate
 from training.candidates import Candidate
-from training.config import MAX_EVAL_USERS, SEED
+from training.config import MAX_COLD_USERS, MAX_EVAL_USERS, SEED
 from training.features import Features
 from training.split import Split, known_before_test, positives, recency_positions, temporal_split
 
@@ -79,19 +80,24 @@ def _temporal_set(features: Features, split: Split, max_users: int | None) -> Ev
 
 
 def cold_folds(features: Features, interactions: pd.DataFrame, n_folds: int = N_FOLDS, seed: int = SEED,
-               max_users: int | None = MAX_EVAL_USERS) -> list[EvalSet]:
-    """Protocol B's matrices, one per fold of users (seeded); all folds together are judged on
-    ``max_users`` users at most."""
+               max_users: int | None = MAX_COLD_USERS) -> list[EvalSet]:
+    """Protocol B's matrices, one per fold of users (seeded). Every model is fitted once per fold, so only
+    as many folds are judged as reach ``max_users`` held-out users (at least two), and together they are
+    judged on ``max_users`` users at most: on a small audience all five folds, on a large one two."""
     pos = features.interaction_matrix(positives(interactions)).tocsr()
     order = np.random.default_rng(seed).permutation(pos.shape[0])
+    held_out_folds = np.array_split(order, n_folds)
+    if max_users is not None:
+        judged = min(n_folds, max(2, -(-max_users // max(len(held_out_folds[0]), 1))))
+        held_out_folds = held_out_folds[:judged]
     folds = []
-    for held_out in np.array_split(order, n_folds):
+    for held_out in held_out_folds:
         mask = np.zeros(pos.shape[0], dtype=bool)
         mask[held_out] = True
         keep = sp.diags((~mask).astype(np.float32))
         folds.append(EvalSet(train=(keep @ pos).tocsr(), test=(sp.diags(mask.astype(np.float32)) @ pos).tocsr(),
                              exclude=sp.csr_matrix(pos.shape, dtype=np.float32), cold=True,
-                             max_users=None if max_users is None else max_users // n_folds))
+                             max_users=None if max_users is None else max_users // len(held_out_folds)))
     return folds
 
 

@@ -6,13 +6,14 @@ import pandas as pd
 import scipy.sparse as sp
 
 from tests.training.toy_data import LIKES, USERS
-from training.baselines import segment_popularity_scores
+from training.baselines import segment_counts, segment_popularity_scores
 from training.candidates import GlobalPopularity
 from training.demographic import DemographicNaiveBayes, SegmentPopularity
 
 
 def test_segment_popularity_uses_the_finest_segment_with_enough_positives():
-    scores = segment_popularity_scores(LIKES, USERS, [["gender", "age_bucket"], ["gender"]], min_positives=3)
+    counts = segment_counts(LIKES, USERS, [["gender", "age_bucket"], ["gender"]], min_positives=3)
+    scores = segment_popularity_scores(counts, USERS)
     assert np.argmax(scores[0]) == 0 and scores[0, 2] < scores[0, 1]  # own segment: items 0 and 1
     assert np.argmax(scores[2]) == 2  # M/25-34 has 3 positives: its own counts
     # M/56+ has only 2 positives: backs off to all men (items 2, 3 and 4)

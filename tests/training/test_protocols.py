@@ -50,6 +50,16 @@ def test_a_sample_of_users_is_judged_when_there_are_more_and_says_how_sure_it_is
         assert m["n_test_users"] == 100 < everyone.metrics[name]["n_test_users"]
         # the sample's interval is honest: it covers the metric of all users (a fixed seed, checked wide)
         assert abs(m["ndcg@10"] - everyone.metrics[name]["ndcg@10"]) <= 2 * m["ndcg@10_ci95"]
-    assert all(m["n_test_users"] == 100 for m in sampled_cold.metrics.values())  # 5 folds x 20 users
+    assert all(m["n_test_users"] == 100 for m in sampled_cold.metrics.values())  # 2 folds x 50 users
     assert list(sampled.per_user_ndcg["ease"].index) == list(_warm_and_cold(
         data, features, users, max_users=100)[0].per_user_ndcg["ease"].index)  # the same users every time
+
+
+def test_protocol_b_judges_every_fold_of_a_small_audience_and_two_of_a_large_one(setup):
+    data, features, _ = setup
+    small = protocols.cold_folds(features, data.interactions)  # 360 users: fewer than MAX_COLD_USERS
+    assert len(small) == protocols.N_FOLDS and all(f.max_users == 1000 for f in small)
+    held_out = [set(f.test_rows) for f in small]
+    assert not set.intersection(*held_out[:2])  # folds hold out different users
+    large = protocols.cold_folds(features, data.interactions, max_users=100)  # as if 100 were a lot
+    assert len(large) == 2 and [set(f.test_rows) <= h for f, h in zip(large, held_out)] == [True, True]
