@@ -1,5 +1,5 @@
 # Everything runs through scripts/ so the README commands work without make too.
-.PHONY: demo test test-dag test-real-data ui api api-key rollback dbt-docs lint-sql up down status clean bench-clean bench-model bench-foldin bench-serving
+.PHONY: demo test test-dag test-real-data ui api api-key rollback dbt-docs lint-sql up down status clean bench-clean bench-model bench-foldin bench-serving bench-scale
 
 DATA ?= ../shared/data/ml-100k
 
@@ -50,3 +50,10 @@ bench-serving:   ## API latency at fixed rates and versioned publish throughput,
 
 bench-clean:     ## benchmark the clean job on 1M and 10M synthetic ratings (writes benchmarks/results/)
 	bash scripts/bootstrap.sh && .venv/bin/python benchmarks/clean_benchmark.py --ratings 1000000 10000000
+
+RATINGS ?= 100000 1000000 10000000
+NETFLIX ?= 100000000
+
+bench-scale:     ## the whole DAG at RATINGS generated ratings, then the clean job on NETFLIX Netflix-format ratings (hours; not CI)
+	bash scripts/bootstrap.sh && .venv/bin/python benchmarks/scale_benchmark.py --ratings $(RATINGS)
+	.venv/bin/python benchmarks/clean_benchmark.py --ratings --netflix $(NETFLIX) --name clean_benchmark_netflix

@@ -126,12 +126,24 @@ def bench(n_ratings: int, work: Path) -> dict:
     return result
 
 
+def _stage(task: str) -> str:
+    """A task's stage: cosmos's dbt tasks (``<group>.<node>``) by group, every other task as itself."""
+    return f"{task.split('.')[0]} (all dbt nodes)" if "." in task else task
+
+
 def stage_seconds(result: dict) -> dict[str, float]:
-    """Seconds per stage: the dbt models' tasks summed into one, every other task as is."""
+    """Seconds per stage (a dbt group's tasks summed)."""
     out: dict[str, float] = {}
     for t in result["tasks"]:
-        stage = "dbt (all models)" if "." in t["task"] else t["task"]
-        out[stage] = round(out.get(stage, 0.0) + t["seconds"], 1)
+        out[_stage(t["task"])] = round(out.get(_stage(t["task"]), 0.0) + t["seconds"], 1)
+    return out
+
+
+def stage_peaks(result: dict) -> dict[str, int]:
+    """Peak resident MB per stage (a dbt group's highest task)."""
+    out: dict[str, int] = {}
+    for t in result["tasks"]:
+        out[_stage(t["task"])] = max(out.get(_stage(t["task"]), 0), t["peak_rss_mb"])
     return out
 
 
@@ -177,15 +189,11 @@ def markdown(results: list[dict], meta: dict) -> str:
     lines += ["", "## Seconds per stage", "", "| stage | " + " | ".join(f"{r['ratings']:,}" for r in results) + " |",
               "|---|" + "---:|" * len(results)]
     lines += [f"| {s} | " + " | ".join(str(stage_seconds(r).get(s, "")) for r in results) + " |" for s in stages]
-    peaks = {t["task"]: {} for r in results for t in r["tasks"]}
-    for r in results:
-        for t in r["tasks"]:
-            peaks[t["task"]][r["ratings"]] = t["peak_rss_mb"]
-    heavy = [task for task, by in peaks.items() if max(by.values()) >= 500]
-    lines += ["", "## Peak memory per task (MB, tasks above 500 MB)", "",
-              "| task | " + " | ".join(f"{r['ratings']:,}" for r in results) + " |", "|---|" + "---:|" * len(results)]
-    lines += [f"| {task} | " + " | ".join(f"{peaks[task].get(r['ratings'], ''):,}" for r in results) + " |"
-              for task in heavy]
+    lines += ["", "## Peak memory per stage (MB; the DAG's process tree while the stage ran)", "",
+              "| stage | " + " | ".join(f"{r['ratings']:,}" for r in results) + " |", "|---|" + "---:|" * len(results)]
+    lines += [f"| {s} | " + " | ".join(f"{stage_peaks(r)[s]:,}" if stage_peaks(r).get(s) else "-" for r in results)
+              + " |" for s in stages]
+    lines += ["", "(-: the stage ended between two samples, 0.5 s apart.)"]
     steps = list(dict.fromkeys(s for r in results for s in r["model"]["train_seconds"]))
     lines += ["", "## The train stage's cost per step (seconds)", "",
               "| step | " + " | ".join(f"{r['ratings']:,}" for r in results) + " |", "|---|" + "---:|" * len(results)]
