@@ -7,7 +7,7 @@ import hashlib
 import numpy as np
 
 from spark.cleaning.vocabulary import AGE_BUCKETS, BOOK_NOISE_TAGS, MOVIE_GENRES
-from recsys.local.sample_data import generate_sample
+from recsys.local.sample_data import MAX_MOVIES, SampleSize, generate_sample, scale_for_ratings
 
 
 def _digest(folder):
@@ -73,3 +73,17 @@ def test_goodbooks_files_have_genre_and_noise_shelves(sample_dir):
     with open(gb / "book_tags.csv", newline="") as f:
         shelved = {tags[row["tag_id"]] for row in csv.DictReader(f)}
     assert set(BOOK_NOISE_TAGS) & shelved and {"fantasy", "romance"} & shelved
+
+
+def test_sizes_follow_the_movielens_releases_shape_beyond_a_million_ratings():
+    one_million = SampleSize.for_scale(scale_for_ratings(1_000_000))
+    ten_million = SampleSize.for_scale(scale_for_ratings(10_000_000))
+    assert one_million.movies < MAX_MOVIES == ten_million.movies  # the catalogue stops growing at 10k movies
+    assert 2.5 < ten_million.users / one_million.users < 3.5  # the audience grows as the square root
+    assert ten_million.mean_ratings_per_user > 2.5 * one_million.mean_ratings_per_user  # and rates more
+    assert SampleSize.for_scale(1.0) == SampleSize(users=1200, movies=700, books=500, mean_ratings_per_user=45)
+
+
+def test_a_scaled_sample_has_about_the_ratings_asked_for(tmp_path):
+    counts = generate_sample(tmp_path, scale=scale_for_ratings(100_000), seed=3)
+    assert 90_000 < counts["ratings.dat"] < 110_000
