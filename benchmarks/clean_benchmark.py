@@ -65,6 +65,18 @@ def write_movielens(folder: Path, n_ratings: int, seed: int = 0) -> None:
             log.info("  wrote %d of %d ratings", start + n, n_ratings)
 
 
+def movie_counts(rng: np.random.Generator, n_ratings: int, n_movies: int, cap: int) -> np.ndarray:
+    """Ratings per movie summing to ``n_ratings``: lognormal popularity (the original's mean is ten times
+    its median), no movie above ``cap`` (the excess goes to the others, in proportion)."""
+    weights = rng.lognormal(0.0, 2.1, n_movies)
+    counts = rng.multinomial(n_ratings, weights / weights.sum())
+    while (excess := int(np.maximum(counts - cap, 0).sum())) > 0:
+        counts = np.minimum(counts, cap)
+        room = np.where(counts < cap, weights, 0.0)
+        counts += rng.multinomial(excess, room / room.sum())
+    return counts
+
+
 def write_netflix(folder: Path, n_ratings: int, seed: int = 0) -> None:
     """The Netflix Prize's Kaggle layout: movie_titles.csv and four combined_data_<i>.txt files of
     ``movie_id:`` blocks of ``user_id,rating,YYYY-MM-DD`` lines; ~n_ratings ratings over the original's
@@ -79,8 +91,7 @@ def write_netflix(folder: Path, n_ratings: int, seed: int = 0) -> None:
     (titles + "," + years + ",Movie " + titles + ", Part " + pd.Series(rng.integers(1, 4, n_movies)).astype(str)
      ).to_frame().to_csv(folder / "movie_titles.csv", header=False, index=False, encoding="latin-1")
     days = pd.date_range("1999-11-11", "2005-12-31").strftime("%Y-%m-%d").to_numpy()
-    counts = rng.multinomial(n_ratings, (w := rng.zipf(1.4, n_movies).astype(float) ** 0.5) / w.sum())
-    counts = np.minimum(counts, int(0.9 * n_users))
+    counts = movie_counts(rng, n_ratings, n_movies, cap=n_users // 2)
     written = 0
     for part, movies in enumerate(np.array_split(np.arange(n_movies), NETFLIX_FILES), 1):
         with open(folder / f"combined_data_{part}.txt", "w", encoding="latin-1") as out:
