@@ -53,25 +53,24 @@ class ItemItem(Candidate):
     def tune(self, rows, test, exclude) -> dict:
         """The settings first (B solved once each, no decay), then the decay for the best of them: a search
         along each axis in turn, since every try scores all the validation users."""
-        fitted = ({k: getattr(self, k) for k in self.settings_grid()[0]}, self.b)
-        self.tau, results, best = None, {}, (-np.inf, None)
+        fitted_setting, fitted_b = {k: getattr(self, k) for k in self.settings_grid()[0]}, self.b
+        self.tau, best = None, (-np.inf, {}, None)
         for setting in self.settings_grid():
             vars(self).update(setting)
-            self.b = fitted[1] if setting == fitted[0] else self.item_weights(self.x)
-            results[(tuple(setting.items()), None)] = ndcg = validation_ndcg(self.score, rows, test, exclude)
+            self.b = fitted_b if setting == fitted_setting else self.item_weights(self.x)
+            ndcg = validation_ndcg(self.score, rows, test, exclude)
             if ndcg > best[0]:
-                best = (ndcg, (setting, self.b))
-        fitted = None
-        setting, self.b = best[1]
+                best = (ndcg, setting, self.b)
+        del fitted_b  # only the best B stays in memory
+        ndcg_at_tau, (_, setting, self.b) = {None: best[0]}, best
         vars(self).update(setting)
         for tau in self.TAU_GRID[1:] if self.recency is not None else ():
             self.tau = tau
-            results[(tuple(setting.items()), tau)] = validation_ndcg(self.score, rows, test, exclude)
-        self.tau = max((tau for (s, tau) in results if s == tuple(setting.items())),
-                       key=lambda tau: results[(tuple(setting.items()), tau)], default=None)
+            ndcg_at_tau[tau] = validation_ndcg(self.score, rows, test, exclude)
+        self.tau = max(ndcg_at_tau, key=ndcg_at_tau.get)
         chosen = {**setting, "tau": self.tau}
         log.info("%s: %s chosen on validation (ndcg@10 %.4f; %d settings tried)", self.name, chosen,
-                 results[(tuple(setting.items()), self.tau)], len(results))
+                 ndcg_at_tau[self.tau], len(self.settings_grid()) + len(ndcg_at_tau) - 1)
         return chosen
 
 
