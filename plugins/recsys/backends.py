@@ -52,6 +52,13 @@ def warehouse_hook(settings: Settings):
     return PostgresHook(postgres_conn_id=settings.warehouse_conn_id)
 
 
+def app_db_hook(settings: Settings):
+    """A PostgreSQL hook on the application's operational database (embedded locally, RDS in AWS)."""
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    return PostgresHook(postgres_conn_id=settings.app_db_conn_id)
+
+
 def warehouse_loader(settings: Settings, s3):
     """The warehouse loader: Redshift COPY from S3, or PostgreSQL COPY through the worker."""
     if settings.warehouse_type == REDSHIFT:

@@ -42,6 +42,10 @@ class Settings:
     pg_database: str = field(default_factory=lambda: _env("RECSYS_PG_DATABASE", "warehouse"))
     # Set RECSYS_PG_EMBEDDED=0 to use an existing PostgreSQL at the host/port above.
     pg_embedded: bool = field(default_factory=lambda: _env("RECSYS_PG_EMBEDDED", "1") == "1")
+    # The application's operational database (dataset app-db): a database of the embedded PostgreSQL locally,
+    # RDS (or any PostgreSQL) through the recsys_app_db connection in AWS.
+    app_db_name: str = field(default_factory=lambda: _env("RECSYS_APP_DB_DATABASE", "app"))
+    app_db_conn_id: str = field(default_factory=lambda: _env("RECSYS_APP_DB_CONN_ID", "recsys_app_db"))
     # "postgres" (COPY FROM STDIN, dbt target local) or "redshift" (COPY FROM S3, dbt target prod);
     # the recsys_warehouse connection must be of the same kind.
     warehouse_type: str = field(default_factory=lambda: _env("RECSYS_WAREHOUSE_TYPE", "postgres"))

@@ -48,7 +48,7 @@ def ingest_raw(settings: Settings, ds: str, datasets: dict[str, str]) -> dict:
     from recsys.ingest.raw import ingest_datasets
 
     with fail_for_good(SourceError):
-        return ingest_datasets(settings, backends.lake_hook(settings), datasets, ds)
+        return ingest_datasets(settings, backends.lake_hook(settings), datasets, ds, backends.app_db_hook(settings))
 
 
 def clean(settings: Settings, ds: str, movies_dataset: str, books_dataset: str,

@@ -29,8 +29,9 @@ class TableCounts:
     rows_in: int
     rows_clean: int
     rows_quarantined: int
-    rows_deduplicated: int = 0
+    rows_deduplicated: int = 0  # change files: changes superseded by a newer change of the same key
     top_reasons: dict[str, int] = field(default_factory=dict)
+    rows_state: int | None = None  # change files: rows of the table after the changes were applied
 
     def check(self, table: str) -> None:
         """Raise :class:`AccountingError` unless in = clean + quarantined + deduplicated."""

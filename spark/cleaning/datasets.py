@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 MOVIES, BOOKS = "movies", "books"
+CHANGES_FORMAT = "dms"  # change files as AWS DMS writes them (spark.cleaning.changes)
 _GROUPLENS = "https://files.grouplens.org/datasets/movielens"
 _GOODBOOKS = "https://raw.githubusercontent.com/zygmuntz/goodbooks-10k/6dd165b555a7b47b2dd36743a425776e641ff50c"
 
@@ -85,6 +86,10 @@ DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in (
         "netflix", MOVIES, "netflix", ("movie_titles.csv", "combined_data_*.txt"),
         "Netflix Prize (Kaggle layout): 'movie_id:' blocks of 'user,rating,date'; no public download, "
         "give a path or URI", encoding="ISO-8859-1", first_day="1998-10-01"),
+    DatasetSpec(
+        "app-db", MOVIES, CHANGES_FORMAT, ("app/users/*.csv", "app/movies/*.csv", "app/feedback/*.csv"),
+        "the application's operational database (users, movies, feedback events): a full load, then each "
+        "day's changes in the AWS DMS format, merged onto the day before", has_demographics=True),
     DatasetSpec(
         "sample-goodbooks", BOOKS, "goodbooks", ("books.csv", "tags.csv", "book_tags.csv"),
         "bundled synthetic sample in the goodbooks-10k format", sample_folder="goodbooks"),

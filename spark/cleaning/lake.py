@@ -17,6 +17,8 @@ and the tests build every path with these functions. Keys are relative to the bu
     recs/ds=<ds>/                          scored recommendations (JSON lines)
     published/ds=<ds>/                     what was published, flattened for the warehouse
     glue/                                  the clean job's code for AWS Glue
+    state/app-db/watermark.json            where the next extract of the application's database starts
+    state/app-db/<table>/ds=<ds>/          the application's tables after the day's changes, with tombstones
 """
 from __future__ import annotations
 
@@ -131,3 +133,13 @@ def foldin_key(run_id: str) -> str:
 def feedback_key(day: str, feedback_id: str) -> str:
     """One new user's answers and ratings, as the API received them (JSON)."""
     return f"feedback/ds={day}/{feedback_id}.json"
+
+
+def app_db_watermark_key() -> str:
+    """The application database's last complete extract: its ds and where the next one starts."""
+    return "state/app-db/watermark.json"
+
+
+def app_state_prefix(table: str, ds: str) -> str:
+    """One application table's state after the changes of ``ds`` (latest version per key, tombstones kept)."""
+    return f"state/app-db/{table}/ds={ds}/"

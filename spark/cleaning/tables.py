@@ -97,7 +97,7 @@ def users_without_demographics(ratings: DataFrame) -> DataFrame:
             ("zip_code", "string"), ("zip_region", "string"))])
 
 
-def _movie_genre(genre: Column) -> Column:
+def movie_genre(genre: Column) -> Column:
     """Canonical spelling of a movie genre, or null when unknown."""
     names = {g.lower(): g for g in MOVIE_GENRES} | MOVIE_GENRE_ALIASES
     return F.create_map(*[F.lit(x) for pair in names.items() for x in pair])[F.lower(F.trim(genre))]
@@ -120,13 +120,13 @@ def clean_movies(parsed: DataFrame) -> tuple[DataFrame, DataFrame, DataFrame, in
         _format_rule(),
         ("movie_id is not a positive integer", not_positive_id(mid)),
         ("title is empty", F.coalesce(title_year, F.lit("")) == ""),
-        ("unknown genre", ~F.forall("_genres", lambda g: _movie_genre(g).isNotNull())),
+        ("unknown genre", ~F.forall("_genres", lambda g: movie_genre(g).isNotNull())),
     ])
     typed = valid.select(
         *PROVENANCE, mid.cast("int").alias("movie_id"),
         F.when(title != "", title).otherwise(title_year).alias("title"),
         year.cast("int").alias("release_year"),
-        F.array_sort(F.array_distinct(F.transform("_genres", _movie_genre))).alias("genres"))
+        F.array_sort(F.array_distinct(F.transform("_genres", movie_genre))).alias("genres"))
     movies, deduplicated = _keep_latest_line(typed, ["movie_id"])
     movies = movies.drop(*PROVENANCE)
     movie_genres = movies.select("movie_id", F.explode("genres").alias("genre"))

@@ -34,9 +34,11 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from spark.cleaning import formats, lake, tables
+from spark.cleaning.changes import APP_TABLES
+from spark.cleaning.merge import TYPED, apply_changes, current_rows, parse_changes, ratings_from_feedback
 from spark.cleaning.accounting import (BAD_INPUT_EXIT_CODE, MAX_QUARANTINE_FRACTION, AccountingError,
                                       QuarantineError, TableCounts, check_counts)
-from spark.cleaning.datasets import BOOKS, MOVIES, DatasetSpec, get_dataset
+from spark.cleaning.datasets import BOOKS, CHANGES_FORMAT, MOVIES, DatasetSpec, get_dataset
 from spark.cleaning.readers import SourceFileError, read_lines
 
 log = logging.getLogger("clean_sources")
@@ -81,20 +83,19 @@ class CleaningRun:
         self.on_table = on_table
         self._started = time.monotonic()
 
-    def raw_files(self, spec: DatasetSpec) -> list[str]:
-        """The file names the ingest manifest of ``spec`` lists for this ds."""
+    def raw_manifest(self, spec: DatasetSpec) -> dict:
+        """The ingest manifest of ``spec`` for this ds (``files``: the raw file names)."""
         uri = lake.uri(self.lake_root, lake.raw_manifest_key(spec.name, self.ds))
         path, fs = self._fs_path(lake.raw_manifest_key(spec.name, self.ds))
         if not fs.exists(path):  # any other failure (network, credentials) is raised as is: a retry may pass
             raise SourceFileError(f"{uri}: no ingest manifest; run ingest_raw for this ds first")
-        text = self.spark.read.text(uri, wholetext=True).first()["value"]
-        return sorted(json.loads(text)["files"])
+        return json.loads(self.spark.read.text(uri, wholetext=True).first()["value"])
 
     def read(self, spec: DatasetSpec, files: list[str], pattern: str) -> DataFrame:
         """Lines of every raw file of ``spec`` matching ``pattern``, with file name and line number."""
-        names = fnmatch.filter(files, pattern)
+        names = sorted(fnmatch.filter(files, pattern))
         if not names:
-            raise SourceFileError(f"{spec.name}: no raw file matches {pattern!r} (have {files})")
+            raise SourceFileError(f"{spec.name}: no raw file matches {pattern!r} (have {sorted(files)})")
         prefix = lake.uri(self.lake_root, lake.raw_prefix(spec.name, self.ds))
         parts = [read_lines(self.spark, prefix + name, name, spec.encoding) for name in names]
         return reduce(DataFrame.unionByName, parts)
@@ -132,14 +133,16 @@ class CleaningRun:
             log.info("[%d/%d] in place: %s", i, len(self.outputs), final)
         self.delete(lake.staging_prefix(self.ds))
 
-    def account(self, table: str, parsed: DataFrame, clean: DataFrame, quarantine: DataFrame,
-                deduplicated: int = 0) -> None:
-        """Write the table's quarantine and record rows in / clean / quarantined / deduplicated."""
+    def account(self, table: str, parsed: DataFrame, clean: DataFrame | int, quarantine: DataFrame,
+                deduplicated: int = 0, state: DataFrame | None = None) -> None:
+        """Write the table's quarantine and record rows in / clean / quarantined / deduplicated (for change
+        files: in / applied / quarantined / superseded, and the rows of the ``state`` they give)."""
         quarantine = quarantine.cache()
         quarantine.coalesce(1).write.mode("overwrite").parquet(self.staged(lake.quarantine_prefix(table, self.ds)))
-        counts = TableCounts(rows_in=parsed.count(), rows_clean=clean.count(),
+        counts = TableCounts(rows_in=parsed.count(), rows_clean=clean if isinstance(clean, int) else clean.count(),
                              rows_quarantined=quarantine.count(), rows_deduplicated=deduplicated,
-                             top_reasons=_top_reasons(quarantine))
+                             top_reasons=_top_reasons(quarantine),
+                             rows_state=None if state is None else state.count())
         self.counts[table] = counts
         elapsed, self._started = time.monotonic() - self._started, time.monotonic()
         log.info("%-10s in=%d clean=%d quarantined=%d deduplicated=%d (%.1fs) %s", table, counts.rows_in,
@@ -171,18 +174,67 @@ class CleaningRun:
         self.write(movie_genres, "movie_genres")
         self.account("movies", parsed, movies, quarantine, deduplicated)
 
-        not_after = int((dt.datetime.fromisoformat(self.ds) + dt.timedelta(days=1))
-                        .replace(tzinfo=dt.timezone.utc).timestamp())
         parsed = parse("ratings")
-        not_before = int(dt.datetime.fromisoformat(spec.first_day).replace(tzinfo=dt.timezone.utc).timestamp())
-        ratings, quarantine, deduplicated = tables.clean_ratings(parsed, users, movies, not_after, spec.rating_scale,
-                                                                 not_before)
+        ratings, quarantine, deduplicated = tables.clean_ratings(parsed, users, movies, self.not_after(),
+                                                                 spec.rating_scale, self.not_before(spec))
         ratings = ratings.cache()
         self.write(ratings, "ratings")
         self.account("ratings", parsed, ratings, quarantine, deduplicated)
         if users is None:
             log.info("%s has no demographics: users are the raters, with every demographic field null", spec.name)
             self.write(tables.users_without_demographics(ratings), "users")
+
+    def changes_domain(self, spec: DatasetSpec, manifest: dict) -> None:
+        """The application database's change files applied onto the state of the extract's base day: users,
+        movies and feedback as they are now, and the ratings among the feedback."""
+        base = manifest.get("base_ds")
+        if base:
+            self.require_complete(base)
+        states = {}
+        for table in APP_TABLES:
+            previous = (self.spark.read.parquet(lake.uri(self.lake_root, lake.app_state_prefix(table.name, base)))
+                        if base else None)
+            pattern = table.folder() + "*"
+            if fnmatch.filter(manifest["files"], pattern):
+                parsed = parse_changes(self.read(spec, manifest["files"], pattern), table).cache()
+                changes, quarantine = TYPED[table.name](parsed)
+                state, applied, superseded = apply_changes(previous, changes, table.key)
+                states[table.name] = state.cache()
+                self.account(table.name, parsed, applied, quarantine, superseded, current_rows(state))
+            elif previous is None:
+                raise SourceFileError(f"{spec.name}: a full load without {table.name} (no earlier day to start from)")
+            else:
+                log.info("%s: no changes since ds=%s", table.name, base)
+                states[table.name] = previous.cache()
+            states[table.name].write.mode("overwrite").parquet(self.staged(lake.app_state_prefix(table.name, self.ds)))
+        users, movies = (current_rows(states[t]).cache() for t in ("users", "movies"))
+        self.write(users, "users")
+        self.write(movies, "movies")
+        self.write(movies.select("movie_id", F.explode("genres").alias("genre")), "movie_genres")
+        parsed = ratings_from_feedback(current_rows(states["feedback"])).cache()
+        ratings, quarantine, deduplicated = tables.clean_ratings(
+            parsed, users, movies, self.not_after(), spec.rating_scale, self.not_before(spec))
+        ratings = ratings.cache()
+        self.write(ratings, "ratings")
+        self.account("ratings", parsed, ratings, quarantine, deduplicated)
+
+    def require_complete(self, ds: str) -> None:
+        """Refuse to build on a day the clean job has not put in place whole."""
+        path, fs = self._fs_path(lake.clean_manifest_prefix(ds))
+        manifest = (json.loads(self.spark.read.text(lake.uri(self.lake_root, lake.clean_manifest_prefix(ds)))
+                               .first()["value"]) if fs.exists(path) else {})
+        if manifest.get("status") != "complete":
+            raise SourceFileError(f"the changes of ds={self.ds} apply onto ds={ds}, which is not cleaned "
+                                  f"({manifest.get('status', 'no manifest')}); run ds={ds} first")
+
+    def not_after(self) -> int:
+        """Ratings dated after the end of the run's day are in the future."""
+        return int((dt.datetime.fromisoformat(self.ds) + dt.timedelta(days=1))
+                   .replace(tzinfo=dt.timezone.utc).timestamp())
+
+    @staticmethod
+    def not_before(spec: DatasetSpec) -> int:
+        return int(dt.datetime.fromisoformat(spec.first_day).replace(tzinfo=dt.timezone.utc).timestamp())
 
     def books_domain(self, spec: DatasetSpec, files: list[str]) -> None:
         if spec.format == "goodbooks":
@@ -228,10 +280,13 @@ def run(spark: SparkSession, lake_root: str, ds: str, movies_dataset: str = "sam
     movies, books = get_dataset(movies_dataset, MOVIES), get_dataset(books_dataset, BOOKS)
     job = CleaningRun(spark, lake_root, ds, on_table)
     try:
-        movie_files, book_files = job.raw_files(movies), job.raw_files(books)  # before anything is written
+        movie_manifest, book_manifest = job.raw_manifest(movies), job.raw_manifest(books)  # before any write
         job.delete(lake.staging_prefix(ds))  # what an earlier failed attempt left
-        job.movies_domain(movies, movie_files)
-        job.books_domain(books, book_files)
+        if movies.format == CHANGES_FORMAT:
+            job.changes_domain(movies, movie_manifest)
+        else:
+            job.movies_domain(movies, sorted(movie_manifest["files"]))
+        job.books_domain(books, sorted(book_manifest["files"]))
         try:
             check_counts(job.manifest(movies, books, "refused")["tables"], max_quarantine_fraction)
         except (AccountingError, QuarantineError):

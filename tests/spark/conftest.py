@@ -23,6 +23,7 @@ def stage_raw(lake_dir: Path, dataset: str, ds: str, files: dict[str, bytes]) ->
     folder = lake_dir / lake.raw_prefix(dataset, ds)
     folder.mkdir(parents=True, exist_ok=True)
     for name, body in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(body)
     (folder / lake.RAW_MANIFEST).write_text(json.dumps({"dataset": dataset, "files": {n: {} for n in files}}))
     return folder

@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 import logging
 
-from recsys.ingest.fetch import Fetched, dataset_files, digests, fetch
+from recsys.ingest.app_db import extract
+from recsys.ingest.fetch import Fetched, SourceError, dataset_files, digests, fetch
 from recsys.settings import Settings
 from spark.cleaning import lake
-from spark.cleaning.datasets import DatasetSpec, get_dataset
+from spark.cleaning.datasets import CHANGES_FORMAT, DatasetSpec, get_dataset
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,17 @@ def ingest_dataset(hook, bucket: str, spec: DatasetSpec, fetched: Fetched, ds: s
     return manifest
 
 
-def ingest_datasets(settings: Settings, hook, datasets: dict[str, str], ds: str) -> dict[str, dict]:
-    """Fetch and ingest each dataset (name -> URI, "" = its default source); return the manifests."""
+def ingest_datasets(settings: Settings, hook, datasets: dict[str, str], ds: str, app_db=None) -> dict[str, dict]:
+    """Fetch and ingest each dataset (name -> URI, "" = its default source); return the manifests. The
+    application database's changes are extracted through ``app_db`` (a PostgreSQL hook) instead."""
     manifests = {}
     for name, uri in datasets.items():
         spec = get_dataset(name)
-        manifests[name] = ingest_dataset(hook, settings.lake_bucket, spec, fetch(settings, spec, uri, hook), ds)
+        if spec.format == CHANGES_FORMAT:
+            if uri:
+                raise SourceError(f"{name} is read through the {settings.app_db_conn_id} connection; leave "
+                                  f"dataset_uri empty (got {uri!r})")
+            manifests[name] = extract(app_db, hook, settings.lake_bucket, ds)
+        else:
+            manifests[name] = ingest_dataset(hook, settings.lake_bucket, spec, fetch(settings, spec, uri, hook), ds)
     return manifests

@@ -32,6 +32,11 @@ def warehouse_connection_uri(settings: Settings) -> str:
     return f"postgres://{user}:{password}@{settings.pg_host}:{settings.pg_port}/{db}"
 
 
+def app_db_connection_uri(settings: Settings) -> str:
+    """``recsys_app_db``: the application's database on the same embedded server, same role."""
+    return warehouse_connection_uri(settings).rsplit("/", 1)[0] + "/" + quote(settings.app_db_name, safe="")
+
+
 def airflow_env(settings: Settings) -> dict[str, str]:
     """Environment variables for Airflow processes running on the local stack."""
     return {
@@ -55,6 +60,7 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "DO_NOT_TRACK": "1",
         "AIRFLOW_CONN_AWS_DEFAULT": aws_connection_uri(settings),
         "AIRFLOW_CONN_RECSYS_WAREHOUSE": warehouse_connection_uri(settings),
+        "AIRFLOW_CONN_RECSYS_APP_DB": app_db_connection_uri(settings),
         "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", LOCAL_AWS_KEY),
         "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", LOCAL_AWS_SECRET),
         "AWS_DEFAULT_REGION": settings.aws_region,

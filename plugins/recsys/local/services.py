@@ -294,10 +294,11 @@ def _ensure_role_and_database(settings: Settings) -> None:
         verb = "alter" if cur.fetchone() else "create"  # alter: RECSYS_PG_PASSWORD may have changed
         cur.execute(sql.SQL(verb + " role {} login password %s").format(sql.Identifier(settings.pg_user)),
                     (settings.pg_password,))
-        cur.execute("select 1 from pg_database where datname = %s", (settings.pg_database,))
-        if not cur.fetchone():
-            cur.execute(sql.SQL("create database {} owner {}").format(
-                sql.Identifier(settings.pg_database), sql.Identifier(settings.pg_user)))
+        for database in (settings.pg_database, settings.app_db_name):  # the warehouse, the application's
+            cur.execute("select 1 from pg_database where datname = %s", (database,))
+            if not cur.fetchone():
+                cur.execute(sql.SQL("create database {} owner {}").format(
+                    sql.Identifier(database), sql.Identifier(settings.pg_user)))
     conn.close()
 
 
