@@ -3,7 +3,7 @@
 
 | task | what it does | writes |
 |---|---|---|
-| `ingest_raw` | refuses a run without a logical date; downloads (checksummed, cached) or copies the datasets' files byte for byte | `s3://<lake>/raw/<dataset>/ds=<ds>/` |
+| `ingest_raw` | refuses a run without a logical date; downloads (checksummed, cached) or copies the datasets' files byte for byte; for `app-db`, extracts the application database's changes since the watermark | `s3://<lake>/raw/<dataset>/ds=<ds>/` |
 | `clean` | PySpark job, spark-submit locally or AWS Glue 5: typed, validated, deduplicated; rejects with file, line and reason; fails when rows do not balance or too many are quarantined | `clean/<table>/ds=<ds>/`, `quarantine/...` |
 | `register_catalog` | registers the clean tables in the Glue Data Catalog | `<catalog db>.<table>` partition ds |
 | `load_warehouse` | replaces the ds partition of the warehouse `raw` schema | `raw.*` |
@@ -23,7 +23,8 @@ clearing an old run reproduces that day without touching what is live. A model
 run id is unique per DAG run (`model-<ds>-<digest of the DAG run id>`), with its ds beside it.
 
 Params: `dataset` (movies: `sample-movielens`, `ml-100k`, `ml-1m`, `ml-latest-small`,
-`ml-latest`, `ml-25m`, `netflix`) and `books_dataset` (`sample-goodbooks`,
+`ml-latest`, `ml-25m`, `netflix`, or `app-db`: the application's database, a full load and then each
+day's changes in the AWS DMS format, merged onto the day before) and `books_dataset` (`sample-goodbooks`,
 `goodbooks-10k`, `goodreads-21st-century`). Leave `dataset_uri` / `books_uri` empty
 for the official download (or the bundled sample), or give a folder, a zip, or a
 `file://`, `s3://` or `https://` URI. `exploration` (0 to 1, default 0) re-ranks the
@@ -84,7 +85,8 @@ def dbt_group(group_id: str, select: list[str] | None = None, exclude: list[str]
     tags=["recsys", "movielens", "goodbooks", "lightfm"],
     doc_md=__doc__,
     params={
-        "dataset": Param("sample-movielens", enum=list(MOVIE_DATASETS), description="movie ratings dataset"),
+        "dataset": Param(settings.dataset, enum=list(MOVIE_DATASETS),
+                         description="movie ratings dataset (default: RECSYS_DATASET)"),
         "dataset_uri": Param(None, **OPTIONAL_URI),
         "books_dataset": Param("sample-goodbooks", enum=list(BOOK_DATASETS), description="book catalogue dataset"),
         "books_uri": Param(None, **OPTIONAL_URI),

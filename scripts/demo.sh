@@ -14,6 +14,10 @@ python -m recsys.local.cli up
 echo "==> preparing the Airflow metadata database"
 airflow db migrate > "$RECSYS_STATE_DIR/airflow-db-migrate.log" 2>&1 \
   || { tail -20 "$RECSYS_STATE_DIR/airflow-db-migrate.log"; exit 1; }
+if [ "${RECSYS_DATASET:-}" = "app-db" ]; then
+  echo "==> the daily run reads the application database (RECSYS_DATASET=app-db)"
+  python -m recsys.local.cli seed-app-db
+fi
 python -m recsys.local.cli demo --ds "$DS"
 python -m recsys.local.cli summary --ds "$DS"
 

@@ -42,6 +42,9 @@ class Settings:
     pg_database: str = field(default_factory=lambda: _env("RECSYS_PG_DATABASE", "warehouse"))
     # Set RECSYS_PG_EMBEDDED=0 to use an existing PostgreSQL at the host/port above.
     pg_embedded: bool = field(default_factory=lambda: _env("RECSYS_PG_EMBEDDED", "1") == "1")
+    # The movies dataset the daily DAG reads unless a run says otherwise (its `dataset` param); with app-db the
+    # API also writes new users to the application's database.
+    dataset: str = field(default_factory=lambda: _env("RECSYS_DATASET", "sample-movielens"))
     # The application's operational database (dataset app-db): a database of the embedded PostgreSQL locally,
     # RDS (or any PostgreSQL) through the recsys_app_db connection in AWS.
     app_db_name: str = field(default_factory=lambda: _env("RECSYS_APP_DB_DATABASE", "app"))

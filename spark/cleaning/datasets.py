@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 MOVIES, BOOKS = "movies", "books"
 CHANGES_FORMAT = "dms"  # change files as AWS DMS writes them (spark.cleaning.changes)
+APP_DB = "app-db"  # the application's operational database
 _GROUPLENS = "https://files.grouplens.org/datasets/movielens"
 _GOODBOOKS = "https://raw.githubusercontent.com/zygmuntz/goodbooks-10k/6dd165b555a7b47b2dd36743a425776e641ff50c"
 
@@ -87,7 +88,7 @@ DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in (
         "Netflix Prize (Kaggle layout): 'movie_id:' blocks of 'user,rating,date'; no public download, "
         "give a path or URI", encoding="ISO-8859-1", first_day="1998-10-01"),
     DatasetSpec(
-        "app-db", MOVIES, CHANGES_FORMAT, ("app/users/*.csv", "app/movies/*.csv", "app/feedback/*.csv"),
+        APP_DB, MOVIES, CHANGES_FORMAT, ("app/users/*.csv", "app/movies/*.csv", "app/feedback/*.csv"),
         "the application's operational database (users, movies, feedback events): a full load, then each "
         "day's changes in the AWS DMS format, merged onto the day before", has_demographics=True),
     DatasetSpec(

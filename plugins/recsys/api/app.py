@@ -81,7 +81,8 @@ def popular(live: Live) -> list[dict]:
 
 def create_app(store: RecsStore, keys: KeyRing, feedback, limiter: RateLimiter | None = None) -> FastAPI:
     """The API on ``store`` (recommendations), ``keys`` (API keys) and ``feedback`` (where new users' answers
-    and ratings are kept for the next training run: an object with ``save(dict)``)."""
+    and ratings are kept for the next training run: an object whose ``save(dict)`` returns the ids it gave
+    them, which the answer carries)."""
     limiter = limiter or RateLimiter()
     app = FastAPI(title="recsys recommendations API", version="1",
                   description="Movie and book recommendations from the live published model run.")
@@ -168,9 +169,9 @@ def create_app(store: RecsStore, keys: KeyRing, feedback, limiter: RateLimiter |
         if problems:
             raise HTTPException(422, problems)
         received_at = datetime.now(timezone.utc)
-        feedback_id = feedback.save({"feedback_id": str(uuid.uuid4()), "received_at": received_at.isoformat(),
-                                     "api_key_name": client_name, "model_run_id": live.run_id,
-                                     "answers": answers, "ratings": [r.model_dump() for r in body.ratings]})
+        saved = feedback.save({"feedback_id": str(uuid.uuid4()), "received_at": received_at.isoformat(),
+                               "api_key_name": client_name, "model_run_id": live.run_id,
+                               "answers": answers, "ratings": [r.model_dump() for r in body.ratings]})
         item, matched = store.segment(answers, live.run_id)
         rated = {r.movie_id: r.rating for r in body.ratings}
         folded = live.foldin.recommend(rated, body.n) if live.foldin and rated else None
@@ -181,7 +182,7 @@ def create_app(store: RecsStore, keys: KeyRing, feedback, limiter: RateLimiter |
                              "similar to the movies you liked") + segment_list[:body.n - len(folded)]
         else:  # demographics only, or no liked movie the model knows
             path, listed = "segment", segment_list
-        return {"path": path, "segment": matched, "model_run_id": live.run_id, "feedback_id": feedback_id,
+        return {"path": path, "segment": matched, "model_run_id": live.run_id, **saved,
                 "movies": _ranked(listed), "books": _books(item, listed)}
 
     @app.post("/v1/recommendations")
@@ -224,8 +225,8 @@ class LakeFeedback:
     def __init__(self, s3, bucket: str):
         self.s3, self.bucket = s3, bucket
 
-    def save(self, record: dict) -> str:
+    def save(self, record: dict) -> dict:
         day = record["received_at"][:10]
         self.s3.put_object(Bucket=self.bucket, Key=lake.feedback_key(day, record["feedback_id"]),
                            Body=json.dumps(record).encode(), ContentType="application/json")
-        return record["feedback_id"]
+        return {"feedback_id": record["feedback_id"]}

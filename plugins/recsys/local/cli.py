@@ -1,5 +1,5 @@
-"""``python -m recsys.local.cli {up,down,wipe,status,env,ui,demo,summary,api,api-key,rollback}``: the local
-stack CLI."""
+"""``python -m recsys.local.cli {up,down,wipe,status,env,seed-app-db,ui,demo,summary,api,api-key,rollback}``:
+the local stack CLI."""
 from __future__ import annotations
 
 import argparse
@@ -70,6 +70,23 @@ def create_api_key(settings, name: str, requests_per_minute: int) -> int:
     return 0
 
 
+def seed_app_db(settings, movielens_dir: str | None) -> int:
+    """Seed the local application database (once: a database with users is left alone)."""
+    from pathlib import Path
+
+    from recsys.local.app_db_seed import seed
+    from recsys.local.sample_data import generate_sample, is_current_sample
+
+    if movielens_dir is None:
+        if not is_current_sample(settings.sample_dir):
+            generate_sample(settings.sample_dir, scale=settings.sample_scale, seed=settings.sample_seed)
+        movielens_dir = settings.sample_dir / "movielens"
+    counts = seed(settings, Path(movielens_dir))
+    print(f"application database {settings.app_db_name}: " +
+          (f"seeded from {movielens_dir}: {counts}" if counts else "has users already, left as it is"))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m recsys.local.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -78,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("wipe", help="stop everything and delete all local state")
     sub.add_parser("status", help="say which services are healthy")
     sub.add_parser("env", help="print `export` lines for Airflow/dbt/Spark on the local stack")
+    seed_app = sub.add_parser("seed-app-db", help="fill the local application database (dataset app-db) from "
+                                                  "MovieLens-1M-format files, the bundled sample by default")
+    seed_app.add_argument("--movielens-dir", default=None, help="a folder with users.dat, movies.dat, ratings.dat")
     sub.add_parser("ui", help="start Airflow (API server first) on 127.0.0.1 and keep it up until Ctrl-C")
     demo = sub.add_parser("demo", help="start Airflow, let the scheduler run recsys_daily for --ds with "
                                        "progress, then stop Airflow")
@@ -112,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "env":
         for key, value in env.airflow_env(settings).items():
             print(f"export {key}={shlex.quote(value)}")
+    elif args.command == "seed-app-db":
+        return seed_app_db(settings, args.movielens_dir)
     elif args.command == "ui":
         return run_ui(settings)
     elif args.command == "demo":

@@ -74,6 +74,7 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "RECSYS_PG_PASSWORD": settings.pg_password,
         "RECSYS_PG_DATABASE": settings.pg_database,
         "RECSYS_STATE_DIR": str(settings.state_dir),
+        "RECSYS_DATASET": settings.dataset,
         "RECSYS_MOTO_PORT": str(settings.moto_port),
         "RECSYS_UI_PORT": str(settings.ui_port),
         "RECSYS_DBT_DOCS_PORT": str(settings.dbt_docs_port),
