@@ -5,7 +5,9 @@ are ``--key value`` pairs, unknown ones (Glue adds its own) are ignored, and all
 S3 settings come from the Spark/Hadoop configuration, not from this script.
 
 Reads   <lake>/raw/<dataset>/ds=<ds>/      the files listed in its manifest.json
+        For app-db: change files (AWS DMS format) applied onto <lake>/state/app-db/<table>/ds=<base ds>/
 Writes  <lake>/clean/<table>/ds=<ds>/      users, movies, movie_genres, ratings, books, book_genres
+        <lake>/state/app-db/<table>/ds=<ds>/ app-db: each table's state after the changes (tombstones kept)
         <lake>/quarantine/<table>/ds=<ds>/ source_file, line_number, raw_line, reason
         <lake>/manifests/clean/ds=<ds>/    JSON: rows in / clean / quarantined / deduplicated per table,
                                            status "complete" (or "refused")
@@ -34,11 +36,11 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from spark.cleaning import formats, lake, tables
-from spark.cleaning.changes import APP_TABLES
-from spark.cleaning.merge import TYPED, apply_changes, current_rows, parse_changes, ratings_from_feedback
 from spark.cleaning.accounting import (BAD_INPUT_EXIT_CODE, MAX_QUARANTINE_FRACTION, AccountingError,
                                       QuarantineError, TableCounts, check_counts)
+from spark.cleaning.changes import APP_TABLES
 from spark.cleaning.datasets import BOOKS, CHANGES_FORMAT, MOVIES, DatasetSpec, get_dataset
+from spark.cleaning.merge import TYPED, apply_changes, current_rows, parse_changes, ratings_from_feedback
 from spark.cleaning.readers import SourceFileError, read_lines
 
 log = logging.getLogger("clean_sources")
@@ -189,7 +191,7 @@ class CleaningRun:
         movies and feedback as they are now, and the ratings among the feedback."""
         base = manifest.get("base_ds")
         if base:
-            self.require_complete(base)
+            self.require_complete(base, spec.name)
         states = {}
         for table in APP_TABLES:
             previous = (self.spark.read.parquet(lake.uri(self.lake_root, lake.app_state_prefix(table.name, base)))
@@ -218,14 +220,17 @@ class CleaningRun:
         self.write(ratings, "ratings")
         self.account("ratings", parsed, ratings, quarantine, deduplicated)
 
-    def require_complete(self, ds: str) -> None:
-        """Refuse to build on a day the clean job has not put in place whole."""
+    def require_complete(self, ds: str, dataset: str) -> None:
+        """Refuse to build on a day the clean job has not put in place whole from ``dataset``."""
         path, fs = self._fs_path(lake.clean_manifest_prefix(ds))
         manifest = (json.loads(self.spark.read.text(lake.uri(self.lake_root, lake.clean_manifest_prefix(ds)))
                                .first()["value"]) if fs.exists(path) else {})
         if manifest.get("status") != "complete":
             raise SourceFileError(f"the changes of ds={self.ds} apply onto ds={ds}, which is not cleaned "
                                   f"({manifest.get('status', 'no manifest')}); run ds={ds} first")
+        if manifest["datasets"][MOVIES] != dataset:
+            raise SourceFileError(f"the changes of ds={self.ds} apply onto ds={ds}, which was cleaned from "
+                                  f"{manifest['datasets'][MOVIES]}, not {dataset}")
 
     def not_after(self) -> int:
         """Ratings dated after the end of the run's day are in the future."""
