@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import psycopg2
 import pytest
@@ -66,8 +67,9 @@ def test_first_a_full_load_then_only_the_changes_in_commit_order(stack_settings,
     assert changes["load"] == "changes" and changes["base_ds"] == "2026-05-01"
     files = _files(lake_s3, bucket, "2026-05-02")
     (users_file,) = [f for f in files if f.startswith("app/users/")]
-    assert users_file.removeprefix("app/users/")[:9] == "20" + changes["extracted_at"][2:4] + \
-        changes["extracted_at"][5:7] + changes["extracted_at"][8:10] + "-", "DMS's yyyymmdd-hhmmss... name"
+    name = users_file.removeprefix("app/users/")
+    assert re.fullmatch(r"\d{8}-\d{9}\.csv", name) and name[:8] == changes["extracted_at"][:10].replace("-", ""), \
+        "DMS's yyyymmdd-hhmmssfff.csv name"
     assert [(r["Op"], r["user_id"], r["zip_code"]) for r in files[users_file]] == [
         ("U", "2", "10001"), ("I", "3", ""), ("D", "1", "")]
     seqs = [int(r["change_seq"]) for r in files[users_file]]
