@@ -91,13 +91,21 @@ def load_warehouse(settings: Settings, ds: str) -> dict:
 
 
 def prepare_warehouse_build(settings: Settings, ds: str) -> dict:
-    """Fresh ``_next`` schemas for dbt to build the day into, with the incremental models' history."""
+    """Fresh ``_next`` schemas for dbt to build the day into, with the incremental models' history; a source
+    with deletions (app-db) has its deleted users purged from that history and the raw tables' older days."""
     import json
 
     from recsys.warehouse.swap import incremental_models, prepare_build
 
+    from recsys.lake_io import read_clean_manifest
+    from recsys.warehouse.purge import purge_deleted_users
+
     manifest = json.loads((settings.dbt_project_dir / "target" / "manifest.json").read_text())
-    return prepare_build(backends.warehouse_hook(settings), ds, incremental_models(manifest))
+    hook = backends.warehouse_hook(settings)
+    prepared = prepare_build(hook, ds, incremental_models(manifest))
+    if lake.DELETED_USERS in read_clean_manifest(backends.s3_hook(settings), settings.lake_bucket, ds):
+        prepared["purged"] = purge_deleted_users(hook, ds, prepared["carried"])
+    return prepared
 
 
 def swap_warehouse(settings: Settings, ds: str) -> dict:
@@ -204,10 +212,25 @@ def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) ->
     with fail_for_good(versions.VersionError):
         pointer = versions.switch_live(table, run_id)
     registry.mark_published(hook, settings.lake_bucket, run_id, ds)  # the gate compares with the live run
+    purge_deleted_users(settings, hook, table, ds)
     if not version.get("notified_at"):  # a retry after the message went out sends no second one
         notify.send(settings, f"recsys: published {run_id}", notify.published_message(run_id, pointer, version, metrics))
         versions.mark_notified(table, run_id)
     return {"items": int(version["items"]), "table": settings.recs_table, "previous": pointer.get("previous")}
+
+
+def purge_deleted_users(settings: Settings, hook, table, ds: str) -> int:
+    """Remove the users the application deleted (up to ``ds``) from every published version."""
+    from recsys.lake_io import read_parquet
+    from recsys.serving import versions
+
+    prefix = lake.clean_prefix(lake.DELETED_USERS, ds)
+    if not hook.list_keys(bucket_name=settings.lake_bucket, prefix=prefix):  # a source without deletions
+        return 0
+    deleted = read_parquet(hook, settings.lake_bucket, prefix).column("user_id")
+    removed = versions.delete_users(table, deleted.to_pylist())
+    log.info("%d deleted users: %d items removed from every published version", len(deleted), removed)
+    return removed
 
 
 def rollback(settings: Settings, to_run_id: str | None = None) -> dict:

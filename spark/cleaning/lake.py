@@ -19,6 +19,7 @@ and the tests build every path with these functions. Keys are relative to the bu
     glue/                                  the clean job's code for AWS Glue
     state/app-db/watermark.json            where the next extract of the application's database starts
     state/app-db/<table>/ds=<ds>/          the application's tables after the day's changes, with tombstones
+    clean/deleted_users/ds=<ds>/           app-db: every user deleted so far, purged from history downstream
 """
 from __future__ import annotations
 
@@ -53,6 +54,9 @@ def clean_table_prefix(table: str) -> str:
 def clean_prefix(table: str, ds: str) -> str:
     """Prefix of the typed Parquet of one clean table and day."""
     return f"{clean_table_prefix(table)}ds={ds}/"
+
+
+DELETED_USERS = "deleted_users"
 
 
 def quarantine_prefix(table: str, ds: str) -> str:

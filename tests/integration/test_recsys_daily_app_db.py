@@ -151,11 +151,14 @@ def test_a_deleted_user_leaves_the_clean_tables_the_marts_and_the_published_vers
     s, _ = app_stack
     _, _, deleted = signup_and_deletion
     table, live = day2
+    assert live["previous"] and versions.get_recommendations(table, str(deleted), live["previous"]) is None, \
+        "gone from the day-1 version too: a rollback cannot serve them"
     assert versions.get_recommendations(table, str(deleted), live["run_id"]) is None
-    for relation in ("raw.users", "raw.ratings"):
-        assert _warehouse(s, f"select count(*) from {relation} where ds = '{DAY2}' and user_id = {deleted}") == [(0,)]
-    for mart in ("marts.mart_training__interactions", "marts.mart_training__user_features"):
-        assert _warehouse(s, f"select count(*) from {mart} where user_id = {deleted}") == [(0,)]
+    for relation in ("raw.users", "raw.ratings", "raw.published_recommendations", "marts.fct_ratings",
+                     "marts.mart_training__interactions", "marts.mart_training__user_features"):
+        assert _warehouse(s, f"select count(*) from {relation} where user_id = {deleted}") == [(0,)], \
+            f"{relation}: no day of it keeps the deleted user"
+    assert _warehouse(s, f"select count(*) from marts.fct_ratings where ds = '{DAY1}'")[0][0] > 0, "history kept"
 
 
 def test_day3_with_updates_only_follows_the_database(app_stack, signup_and_deletion, day2):

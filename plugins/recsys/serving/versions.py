@@ -135,3 +135,21 @@ def items_of(table, run_id: str) -> list[dict]:
         if "LastEvaluatedKey" not in page:
             return items
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def delete_users(table, user_ids: list[int]) -> int:
+    """Delete every item of ``user_ids`` in every version (the live one and the older ones a rollback could serve);
+    return how many items were deleted."""
+    deleted = 0
+    with table.batch_writer() as batch:
+        for user_id in user_ids:
+            kwargs = {"KeyConditionExpression": Key(KEY).eq(str(user_id)), "ProjectionExpression": f"{KEY}, {SORT}"}
+            while True:
+                page = table.query(**kwargs)
+                for item in page["Items"]:
+                    batch.delete_item(Key={KEY: item[KEY], SORT: item[SORT]})
+                    deleted += 1
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return deleted

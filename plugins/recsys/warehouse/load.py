@@ -45,9 +45,12 @@ def ensure_table(loader: Loader, name: str, schema: pa.Schema) -> None:
 def load_ds(loader: Loader, s3, bucket: str, ds: str) -> dict[str, int]:
     """Load every clean table and the quarantine of ``ds`` in one transaction (readers see the whole new
     day or the old one, never a mix); return rows per warehouse table."""
-    accounted = read_clean_manifest(s3, bucket, ds)["tables"]  # present only when the clean job succeeded
+    manifest = read_clean_manifest(s3, bucket, ds)  # present only when the clean job succeeded
+    accounted = manifest["tables"]
     ensure_table(loader, PUBLISHED_TABLE, PUBLISHED_SCHEMA)
     partitions = {name: [PartitionSource(lake.clean_prefix(name, ds))] for name in lake.CLEAN_TABLES}
+    if lake.DELETED_USERS in manifest:  # a source with deletions (app-db): what the purge removes from history
+        partitions[lake.DELETED_USERS] = [PartitionSource(lake.clean_prefix(lake.DELETED_USERS, ds))]
     partitions["quarantine"] = [PartitionSource(lake.quarantine_prefix(t, ds), {"source_table": t})
                                 for t in accounted]
     return loader.replace_partitions(partitions, ds)

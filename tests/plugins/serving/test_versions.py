@@ -146,3 +146,15 @@ def test_a_table_with_the_old_key_is_refused_with_what_to_do(stack_settings):
         KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"}])
     with pytest.raises(RuntimeError, match="set RECSYS_RECS_TABLE to a new table"):
         publish.ensure_table(dynamodb, stack_settings.recs_table)
+
+
+def test_a_deleted_user_leaves_every_version_and_the_others_stay(recs):
+    dynamodb, table = recs
+    _publish(dynamodb, table, "run-a", "2026-01-01")
+    _publish(dynamodb, table, "run-b", "2026-01-02")
+    assert versions.delete_users(table, [7, 8]) == 4, "two users in two versions"
+    for run in ("run-a", "run-b"):
+        assert versions.get_recommendations(table, "7", run) is None
+        assert {i["user_id"] for i in versions.items_of(table, run)} == {str(u) for u in range(1, 31)} - {"7", "8"}
+    assert versions.delete_users(table, [7]) == 0, "a second purge finds nothing"
+    assert versions.live(table)["run_id"] == "run-b", "the pointer and version records are not users"
