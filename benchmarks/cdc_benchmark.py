@@ -153,8 +153,7 @@ def main(argv: list[str] | None = None) -> None:
                   "date": datetime.now().isoformat(timespec="minutes")}
     finally:
         memory.stop()
-        services.down(settings)
-        shutil.rmtree(state, ignore_errors=True)
+        services.wipe(settings)  # stops the services, removes the state and the database's runtime folder
     write_report(args.out, "cdc_benchmark", result, markdown(result))
 
 

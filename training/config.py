@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-POSITIVE_THRESHOLD = 4      # a rating >= this is a positive (implicit feedback)
+POSITIVE_THRESHOLD = 4      # a rating >= this is a positive, for data without the training mart's weight (the
+                            # warehouse's rule: dbt/seeds/feedback_event_types.csv, the same 4 stars)
 TEST_FRACTION = 0.2         # newest share of each user's positives held out
 N_MOVIES = 10
 N_BOOKS = 5

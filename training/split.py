@@ -19,7 +19,10 @@ class Split:
 
 
 def positives(interactions: pd.DataFrame, threshold: int = POSITIVE_THRESHOLD) -> pd.DataFrame:
-    """Ratings at or above ``threshold``."""
+    """The interactions with a positive ``weight`` (the training mart's, from the configured event types), or,
+    for data without one (a benchmark's files), the ratings at or above ``threshold``."""
+    if "weight" in interactions.columns:
+        return interactions[interactions["weight"] > 0]
     return interactions[interactions["rating"] >= threshold]
 
 

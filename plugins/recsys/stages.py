@@ -103,7 +103,8 @@ def prepare_warehouse_build(settings: Settings, ds: str) -> dict:
     manifest = json.loads((settings.dbt_project_dir / "target" / "manifest.json").read_text())
     hook = backends.warehouse_hook(settings)
     prepared = prepare_build(hook, ds, incremental_models(manifest))
-    if lake.DELETED_USERS in read_clean_manifest(backends.s3_hook(settings), settings.lake_bucket, ds):
+    if lake.DELETED_USERS in read_clean_manifest(backends.s3_hook(settings), settings.lake_bucket, ds).get(
+            "change_tables", {}):
         prepared["purged"] = purge_deleted_users(hook, ds, prepared["carried"])
     return prepared
 

@@ -19,6 +19,7 @@ and the tests build every path with these functions. Keys are relative to the bu
     glue/                                  the clean job's code for AWS Glue
     state/app-db/watermark.json            where the next extract of the application's database starts
     state/app-db/<table>/ds=<ds>/          the application's tables after the day's changes, with tombstones
+    clean/feedback/ds=<ds>/                app-db: every current feedback event (rating, like, watch)
     clean/deleted_users/ds=<ds>/           app-db: every user deleted so far, purged from history downstream
 """
 from __future__ import annotations
@@ -56,7 +57,9 @@ def clean_prefix(table: str, ds: str) -> str:
     return f"{clean_table_prefix(table)}ds={ds}/"
 
 
-DELETED_USERS = "deleted_users"
+# The clean tables only a change-data source (app-db) writes: every current feedback event, every deleted user.
+FEEDBACK, DELETED_USERS = "feedback", "deleted_users"
+CHANGE_TABLES = (FEEDBACK, DELETED_USERS)
 
 
 def quarantine_prefix(table: str, ds: str) -> str:

@@ -6,7 +6,7 @@ S3 settings come from the Spark/Hadoop configuration, not from this script.
 
 Reads   <lake>/raw/<dataset>/ds=<ds>/      the files listed in its manifest.json
         For app-db: change files (AWS DMS format) applied onto <lake>/state/app-db/<table>/ds=<base ds>/
-Writes  <lake>/clean/<table>/ds=<ds>/      users, movies, movie_genres, ratings, books, book_genres (app-db: and deleted_users)
+Writes  <lake>/clean/<table>/ds=<ds>/      users, movies, movie_genres, ratings, books, book_genres (app-db: and feedback, deleted_users)
         <lake>/state/app-db/<table>/ds=<ds>/ app-db: each table's state after the changes (tombstones kept)
         <lake>/quarantine/<table>/ds=<ds>/ source_file, line_number, raw_line, reason
         <lake>/manifests/clean/ds=<ds>/    JSON: rows in / clean / quarantined / deduplicated per table,
@@ -81,7 +81,7 @@ class CleaningRun:
                  on_table: Callable[[str, TableCounts, float], None] | None = None):
         self.spark, self.lake_root, self.ds = spark, lake_root, ds
         self.counts: dict[str, TableCounts] = {}
-        self.deleted_users: int | None = None  # app-db: how many users were deleted so far
+        self.change_tables: dict[str, int] = {}  # app-db: rows of its feedback and deleted_users tables
         self.outputs: list[str] = []  # final prefixes written under staging/
         self.on_table = on_table
         self._started = time.monotonic()
@@ -212,12 +212,14 @@ class CleaningRun:
             states[table.name].write.mode("overwrite").parquet(self.staged(lake.app_state_prefix(table.name, self.ds)))
         deleted = states["users"].where("_deleted").select("user_id", F.col("_changed_at").alias("deleted_at"))
         self.write(deleted, lake.DELETED_USERS)  # every deletion so far: the warehouse and serving purge them
-        self.deleted_users = deleted.count()
+        feedback = current_rows(states["feedback"]).cache()
+        self.write(feedback, lake.FEEDBACK)  # every event type, for the training marts' weights
+        self.change_tables = {lake.FEEDBACK: feedback.count(), lake.DELETED_USERS: deleted.count()}
         users, movies = (current_rows(states[t]).cache() for t in ("users", "movies"))
         self.write(users, "users")
         self.write(movies, "movies")
         self.write(movies.select("movie_id", F.explode("genres").alias("genre")), "movie_genres")
-        parsed = ratings_from_feedback(current_rows(states["feedback"])).cache()
+        parsed = ratings_from_feedback(feedback).cache()
         ratings, quarantine, deduplicated = tables.clean_ratings(
             parsed, users, movies, self.not_after(), spec.rating_scale, self.not_before(spec))
         ratings = ratings.cache()
@@ -273,8 +275,8 @@ class CleaningRun:
         manifest = {"ds": self.ds, "status": status, "datasets": {MOVIES: movies.name, BOOKS: books.name},
                     "demographics": movies.has_demographics,
                     "tables": {t: c.as_dict() for t, c in self.counts.items()}}
-        if self.deleted_users is not None:
-            manifest[lake.DELETED_USERS] = self.deleted_users
+        if self.change_tables:
+            manifest["change_tables"] = self.change_tables
         if status == "refused":  # the refused tables and their quarantine stay there until the next attempt
             manifest["staged_under"] = lake.staging_prefix(self.ds)
         return manifest

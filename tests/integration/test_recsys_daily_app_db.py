@@ -167,11 +167,19 @@ def test_day3_with_updates_only_follows_the_database(app_stack, signup_and_delet
     first = sorted(rated)[0]
     _app_db(s, "update app.feedback set value = 1 where user_id = %s and movie_id = %s", (user_id, first))
     _app_db(s, "update app.users set occupation = 'doctor' where user_id = %s", (user_id,))
+    unrated = [m for (m,) in _app_db(s, "select movie_id from app.movies where movie_id not in "
+                                        "(select movie_id from app.feedback where user_id = %s) order by movie_id "
+                                        "limit 2", (user_id,))]
+    _app_db(s, "insert into app.feedback (user_id, movie_id, event_type, value) values (%s, %s, 'like', 1), "
+               "(%s, %s, 'watch', 0.3)", (user_id, unrated[0], user_id, unrated[1]))
     run(DAY3)
     table, live = _live(s)
     assert live["ds"] == DAY3 and versions.get_recommendations(table, str(user_id), live["run_id"]) is not None
     assert _warehouse(s, f"select rating from raw.ratings where ds = '{DAY3}' and user_id = {user_id} "
                          f"and movie_id = {first}") == [(1.0,)]
     assert _warehouse(s, f"select occupation from raw.users where ds = '{DAY3}' and user_id = {user_id}") == [("doctor",)]
+    assert _warehouse(s, f"select movie_id, rating, weight from marts.mart_training__interactions where user_id = "
+                         f"{user_id} and movie_id in ({unrated[0]}, {unrated[1]}) order by movie_id") == [
+        (unrated[0], None, 1.0), (unrated[1], None, 0.0)], "a like is a positive; a third of a watch is not"
     (renamed,) = _app_db(s, "select movie_id from app.movies where title = 'Renamed on day 2'")
     assert _warehouse(s, f"select title from marts.dim_movies where movie_id = {renamed[0]}") == [("Renamed on day 2",)]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from training.split import known_before_test, recency_positions, temporal_split
+from training.split import known_before_test, positives, recency_positions, temporal_split
 
 
 def frame(rows):
@@ -41,3 +41,11 @@ def test_the_validation_data_is_what_was_known_before_the_test_and_never_a_test_
 def test_recency_positions_count_from_each_users_newest():
     data = frame([(1, 10, 5, 3), (1, 11, 5, 1), (2, 10, 5, 0), (1, 12, 4, 2)])
     assert recency_positions(data).tolist() == [1, 3, 1, 2]
+
+
+def test_with_the_marts_weight_a_like_is_a_positive_and_a_low_rating_is_not():
+    interactions = frame([(1, 1, 5, 0), (1, 2, 2, 1), (1, 3, 5, 2)]).assign(weight=[1.0, 0.0, 0.0])
+    interactions.loc[3] = {"user_id": 1, "movie_id": 4, "rating": float("nan"), "rated_at": interactions.rated_at[0],
+                           "weight": 0.5}  # liked, never rated
+    assert sorted(positives(interactions).movie_id) == [1, 4], "weight > 0, whatever the stars"
+    assert sorted(positives(interactions.drop(columns="weight")).movie_id) == [1, 3], "without it: 4+ stars"

@@ -28,10 +28,9 @@ def connect(settings: Settings):
                             password=settings.pg_password, dbname=settings.app_db_name)
 
 
-def _rows(path: Path, fields: int) -> list[list[str]]:
-    """The ``::``-separated lines of ``path`` that have ``fields`` fields."""
-    rows = [line.split("::") for line in path.read_text("latin-1").splitlines() if line.strip()]
-    return [r for r in rows if len(r) == fields]
+def _lines(path: Path) -> list[list[str]]:
+    """The non-blank lines of ``path``, split at ``::``."""
+    return [line.split("::") for line in path.read_text("latin-1").splitlines() if line.strip()]
 
 
 def _csv(rows) -> io.StringIO:
@@ -42,32 +41,37 @@ def _csv(rows) -> io.StringIO:
     return buf
 
 
-def _plain_int(text: str) -> bool:
-    return text.isdigit() and len(text) <= 9
+def _plain_int(text: str, digits: int = 9) -> bool:
+    return text.isdigit() and len(text) <= digits
 
 
-def app_rows(movielens_dir: Path) -> dict[str, list[tuple]]:
-    """The rows an application's typed tables could hold: lines that do not fit the columns' types or refer to
-    an unknown user or movie (which the sample has on purpose, for the clean job's quarantine) are left out."""
-    users = [(u, g, None, AGE_BUCKETS[int(a)], OCCUPATIONS[int(o)], z) for u, g, a, o, z in
-             _rows(movielens_dir / "users.dat", 5)
-             if _plain_int(u) and _plain_int(a) and int(a) in AGE_BUCKETS and _plain_int(o) and int(o) < len(OCCUPATIONS)]
-    movies = []
-    for movie_id, title_year, genres in _rows(movielens_dir / "movies.dat", 3):
+def app_rows(movielens_dir: Path) -> tuple[dict[str, list[tuple]], dict[str, int]]:
+    """The rows an application's typed tables could hold, and how many lines of each file were left out: those
+    that do not fit the columns' types or refer to an unknown user or movie (the sample has such lines on
+    purpose, for the clean job's quarantine). A later line of a repeated id wins, as in the clean job."""
+    lines = {name: _lines(movielens_dir / f"{name}.dat") for name in ("users", "movies", "ratings")}
+    fitting = {name: [f for f in lines[name] if len(f) == fields]
+               for name, fields in (("users", 5), ("movies", 3), ("ratings", 4))}
+    users = {u: (u, g, None, AGE_BUCKETS[int(a)], OCCUPATIONS[int(o)], z) for u, g, a, o, z in fitting["users"]
+             if _plain_int(u) and _plain_int(a) and int(a) in AGE_BUCKETS and _plain_int(o)
+             and int(o) < len(OCCUPATIONS)}
+    movies = {}
+    for movie_id, title_year, genres in fitting["movies"]:
         if _plain_int(movie_id):
             match = _TITLE_YEAR.match(title_year)
-            movies.append((movie_id, *(match.groups() if match else (title_year, None)), genres))
-    known_users, known_movies = {u[0] for u in users}, {m[0] for m in movies}
-    ratings = [(u, m, "rating", r, int(t)) for u, m, r, t in _rows(movielens_dir / "ratings.dat", 4)
-               if u in known_users and m in known_movies and _plain_int(r) and _plain_int(t)]
-    return {"users": list(dict(((u[0], u) for u in users)).values()),
-            "movies": list(dict(((m[0], m) for m in movies)).values()), "ratings": ratings}
+            movies[movie_id] = (movie_id, *(match.groups() if match else (title_year, None)), genres)
+    ratings = [(u, m, "rating", r, int(t)) for u, m, r, t in fitting["ratings"]
+               if u in users and m in movies and _plain_int(r) and _plain_int(t, digits=10)]
+    rows = {"users": list(users.values()), "movies": list(movies.values()), "ratings": ratings}
+    return rows, {name: len(lines[name]) - len(rows[name]) for name in lines}
 
 
 def seed(settings: Settings, movielens_dir: Path) -> dict[str, int]:
     """Create the schema and load ``users.dat``, ``movies.dat`` and ``ratings.dat`` (as rating events, oldest
     first) into an empty application database; one that has users already is left as it is."""
-    rows = app_rows(movielens_dir)
+    rows, left_out = app_rows(movielens_dir)
+    if any(left_out.values()):
+        log.warning("lines that no typed table could hold (or a repeated id's earlier lines) left out: %s", left_out)
     conn = connect(settings)
     try:
         with conn, conn.cursor() as cur:

@@ -20,6 +20,8 @@ from spark.cleaning import lake
 log = logging.getLogger(__name__)
 
 PUBLISHED_TABLE = "published_recommendations"
+FEEDBACK_SCHEMA = pa.schema([("feedback_id", pa.int64()), ("user_id", pa.int32()), ("movie_id", pa.int32()),
+                             ("event_type", pa.string()), ("value", pa.float64()), ("occurred_at", pa.timestamp("us"))])
 PUBLISHED_SCHEMA = pa.schema([("model_run_id", pa.string()), ("user_id", pa.int64()), ("item_type", pa.string()),
                               ("rec_rank", pa.int32()), ("item_id", pa.int64()), ("score", pa.float64())])
 
@@ -48,9 +50,10 @@ def load_ds(loader: Loader, s3, bucket: str, ds: str) -> dict[str, int]:
     manifest = read_clean_manifest(s3, bucket, ds)  # present only when the clean job succeeded
     accounted = manifest["tables"]
     ensure_table(loader, PUBLISHED_TABLE, PUBLISHED_SCHEMA)
+    ensure_table(loader, lake.FEEDBACK, FEEDBACK_SCHEMA)  # dbt reads it whatever the source
     partitions = {name: [PartitionSource(lake.clean_prefix(name, ds))] for name in lake.CLEAN_TABLES}
-    if lake.DELETED_USERS in manifest:  # a source with deletions (app-db): what the purge removes from history
-        partitions[lake.DELETED_USERS] = [PartitionSource(lake.clean_prefix(lake.DELETED_USERS, ds))]
+    for name in manifest.get("change_tables", {}):  # app-db: its feedback events and deleted users
+        partitions[name] = [PartitionSource(lake.clean_prefix(name, ds))]
     partitions["quarantine"] = [PartitionSource(lake.quarantine_prefix(t, ds), {"source_table": t})
                                 for t in accounted]
     return loader.replace_partitions(partitions, ds)
