@@ -51,7 +51,7 @@ def change_rows(settings, share: float) -> dict[str, int]:
                     "select u.user_id, m.movie_id, 'rating', 1 + (u.user_id + m.movie_id) % 5 from "
                     "(select user_id, row_number() over (order by md5(user_id::text)) as i from app.users) u join "
                     "(select movie_id, row_number() over (order by md5(movie_id::text)) as i from app.movies) m "
-                    "on (u.i * 7 + m.i) % 97 = 0 limit %s", (counts["inserted"],))
+                    "on (u.i * 7 + m.i) %% 97 = 0 limit %s", (counts["inserted"],))
         cur.execute("delete from app.feedback where feedback_id in (select feedback_id from app.feedback "
                     "order by md5(feedback_id::text || 'd') limit %s)", (counts["deleted"],))
     conn.close()

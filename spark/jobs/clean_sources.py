@@ -212,14 +212,19 @@ class CleaningRun:
             states[table.name].write.mode("overwrite").parquet(self.staged(lake.app_state_prefix(table.name, self.ds)))
         deleted = states["users"].where("_deleted").select("user_id", F.col("_changed_at").alias("deleted_at"))
         self.write(deleted, lake.DELETED_USERS)  # every deletion so far: the warehouse and serving purge them
-        feedback = current_rows(states["feedback"]).cache()
-        self.write(feedback, lake.FEEDBACK)  # every event type, for the training marts' weights
-        self.change_tables = {lake.FEEDBACK: feedback.count(), lake.DELETED_USERS: deleted.count()}
         users, movies = (current_rows(states[t]).cache() for t in ("users", "movies"))
+        events = current_rows(states["feedback"]).cache()
+        # the events of users and movies the clean tables have, for the training marts' weights (the state keeps
+        # the others, e.g. of a user whose row was quarantined, until their user or movie is clean)
+        feedback = events.join(users.select("user_id"), "user_id", "left_semi").join(
+            movies.select("movie_id"), "movie_id", "left_semi").select(*events.columns).cache()
+        self.write(feedback, lake.FEEDBACK)
+        self.change_tables = {lake.FEEDBACK: feedback.count(), lake.DELETED_USERS: deleted.count(),
+                              "feedback_waiting_for_user_or_movie": events.count() - feedback.count()}
         self.write(users, "users")
         self.write(movies, "movies")
         self.write(movies.select("movie_id", F.explode("genres").alias("genre")), "movie_genres")
-        parsed = ratings_from_feedback(feedback).cache()
+        parsed = ratings_from_feedback(events).cache()  # an unknown user or movie is quarantined here, with the reason
         ratings, quarantine, deduplicated = tables.clean_ratings(
             parsed, users, movies, self.not_after(), spec.rating_scale, self.not_before(spec))
         ratings = ratings.cache()

@@ -32,7 +32,8 @@ FULL_LOAD = {
         "feedback", f"I,{LOAD},,100,1,10,rating,5,2026-02-01 10:00:00.000000",
         f"I,{LOAD},,101,2,10,rating,4,2026-02-01 11:00:00.000000",
         f"I,{LOAD},,102,3,20,rating,2,2026-02-02 10:00:00.000000",
-        f"I,{LOAD},,103,1,20,like,1,2026-02-03 10:00:00.000000"),
+        f"I,{LOAD},,103,1,20,like,1,2026-02-03 10:00:00.000000",
+        f"I,{LOAD},,106,5,10,like,1,2026-02-03 11:00:00.000000"),  # of user 5, whose row is quarantined
 }
 T = "2026-03-01 12:00:{:02d}.000000"
 CHANGES = {
@@ -116,7 +117,8 @@ def test_changes_upsert_delete_and_ignore_late_and_duplicate_ones(spark, three_d
     assert feedback["top_reasons"] == {"value outside the event type's range": 1}
     deleted = spark.read.parquet(f"file://{lake_dir}/{lake.clean_prefix(lake.DELETED_USERS, DAY2)}").collect()
     assert [r["user_id"] for r in deleted] == [3], "for the purge downstream"
-    assert day2["change_tables"] == {lake.FEEDBACK: 4, lake.DELETED_USERS: 1}, "events 100, 101, 103 and 104"
+    assert day2["change_tables"] == {lake.FEEDBACK: 4, lake.DELETED_USERS: 1, "feedback_waiting_for_user_or_movie": 1}, \
+        "the like of user 5 waits in the state until their user row is clean"
     users_counts = day2["tables"]["users"]
     assert (users_counts["rows_in"], users_counts["rows_clean"], users_counts["rows_quarantined"],
             users_counts["rows_deduplicated"], users_counts["rows_state"]) == (6, 4, 1, 1, 4)

@@ -52,7 +52,7 @@ def load_ds(loader: Loader, s3, bucket: str, ds: str) -> dict[str, int]:
     ensure_table(loader, PUBLISHED_TABLE, PUBLISHED_SCHEMA)
     ensure_table(loader, lake.FEEDBACK, FEEDBACK_SCHEMA)  # dbt reads it whatever the source
     partitions = {name: [PartitionSource(lake.clean_prefix(name, ds))] for name in lake.CLEAN_TABLES}
-    for name in manifest.get("change_tables", {}):  # app-db: its feedback events and deleted users
+    for name in set(manifest.get("change_tables", {})) & set(lake.CHANGE_TABLES):  # app-db: events, deletions
         partitions[name] = [PartitionSource(lake.clean_prefix(name, ds))]
     partitions["quarantine"] = [PartitionSource(lake.quarantine_prefix(t, ds), {"source_table": t})
                                 for t in accounted]
