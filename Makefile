@@ -1,5 +1,5 @@
 # Everything runs through scripts/ so the README commands work without make too.
-.PHONY: demo test test-dag test-real-data ui api api-key rollback dbt-docs lint-sql up down status clean bench-clean bench-model bench-foldin bench-serving bench-scale
+.PHONY: demo test test-dag test-real-data ui api api-key rollback dbt-docs lint-sql up down status clean bench-clean bench-model bench-foldin bench-serving bench-scale bench-cdc seed-app-db
 
 DATA ?= ../shared/data/ml-100k
 
@@ -33,6 +33,9 @@ dbt-docs:        ## dbt docs of the demo's warehouse on http://127.0.0.1:8081 (R
 lint-sql:        ## Redshift validity: dbt parse/compile --target prod offline + sqlfluff (redshift)
 	bash scripts/bootstrap.sh && bash scripts/lint_dbt.sh
 
+seed-app-db:     ## fill the local application database (dataset app-db) from the bundled sample
+	PYTHONPATH=plugins .venv/bin/python -m recsys.local.cli seed-app-db
+
 up down status:  ## start / stop / check the local services
 	PYTHONPATH=plugins .venv/bin/python -m recsys.local.cli $@
 
@@ -50,6 +53,9 @@ bench-serving:   ## API latency at fixed rates and versioned publish throughput,
 
 bench-clean:     ## benchmark the clean job on 1M and 10M synthetic ratings (writes benchmarks/results/)
 	bash scripts/bootstrap.sh && .venv/bin/python benchmarks/clean_benchmark.py --ratings 1000000 10000000
+
+bench-cdc:       ## a day of 1% changed rows in the application database, merged, against a full reload (1M ratings)
+	bash scripts/bootstrap.sh && .venv/bin/python benchmarks/cdc_benchmark.py --ratings 1000000 --changed 0.01
 
 RATINGS ?= 100000 1000000 10000000
 NETFLIX ?= 100000000

@@ -43,17 +43,21 @@ def change_rows(settings, share: float) -> dict[str, int]:
     with conn, conn.cursor() as cur:
         cur.execute("select count(*) from app.feedback")
         n = round(cur.fetchone()[0] * share)
-        counts = {"updated": n // 2, "inserted": n * 2 // 5, "deleted": n - n // 2 - n * 2 // 5}
+        wanted = {"updated": n // 2, "inserted": n * 2 // 5, "deleted": n - n // 2 - n * 2 // 5}
+        counts = {}
         cur.execute("update app.feedback set value = 6 - value, occurred_at = now() where feedback_id in "
                     "(select feedback_id from app.feedback order by md5(feedback_id::text) limit %s)",
-                    (counts["updated"],))
+                    (wanted["updated"],))
+        counts["updated"] = cur.rowcount
         cur.execute("insert into app.feedback (user_id, movie_id, event_type, value) "
-                    "select u.user_id, m.movie_id, 'rating', 1 + (u.user_id + m.movie_id) % 5 from "
+                    "select u.user_id, m.movie_id, 'rating', 1 + (u.user_id + m.movie_id) %% 5 from "
                     "(select user_id, row_number() over (order by md5(user_id::text)) as i from app.users) u join "
                     "(select movie_id, row_number() over (order by md5(movie_id::text)) as i from app.movies) m "
-                    "on (u.i * 7 + m.i) %% 97 = 0 limit %s", (counts["inserted"],))
+                    "on (u.i * 7 + m.i) %% 97 = 0 limit %s", (wanted["inserted"],))
+        counts["inserted"] = cur.rowcount
         cur.execute("delete from app.feedback where feedback_id in (select feedback_id from app.feedback "
-                    "order by md5(feedback_id::text || 'd') limit %s)", (counts["deleted"],))
+                    "order by md5(feedback_id::text || 'd') limit %s)", (wanted["deleted"],))
+        counts["deleted"] = cur.rowcount
     conn.close()
     return counts
 
