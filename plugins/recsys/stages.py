@@ -213,14 +213,14 @@ def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) ->
     with fail_for_good(versions.VersionError):
         pointer = versions.switch_live(table, run_id)
     registry.mark_published(hook, settings.lake_bucket, run_id, ds)  # the gate compares with the live run
-    purge_deleted_users(settings, hook, table, ds)
+    unpublish_deleted_users(settings, hook, table, ds)
     if not version.get("notified_at"):  # a retry after the message went out sends no second one
         notify.send(settings, f"recsys: published {run_id}", notify.published_message(run_id, pointer, version, metrics))
         versions.mark_notified(table, run_id)
     return {"items": int(version["items"]), "table": settings.recs_table, "previous": pointer.get("previous")}
 
 
-def purge_deleted_users(settings: Settings, hook, table, ds: str) -> int:
+def unpublish_deleted_users(settings: Settings, hook, table, ds: str) -> int:
     """Remove the users the application deleted (up to ``ds``) from every published version."""
     from recsys.lake_io import read_parquet
     from recsys.serving import versions
