@@ -1,5 +1,5 @@
 # Everything runs through scripts/ so the README commands work without make too.
-.PHONY: demo test test-dag test-real-data ui api api-key rollback dbt-docs lint-sql up down status clean bench-clean bench-model bench-foldin bench-serving bench-scale bench-cdc seed-app-db
+.PHONY: demo test test-dag test-real-data ui api api-key rollback dbt-docs dashboards lint-sql up down status clean bench-clean bench-model bench-foldin bench-serving bench-scale bench-cdc seed-app-db
 
 DATA ?= ../shared/data/ml-100k
 
@@ -29,6 +29,9 @@ rollback:        ## serve the previous published version again (TO=<model run id
 
 dbt-docs:        ## dbt docs of the demo's warehouse on http://127.0.0.1:8081 (RECSYS_DBT_DOCS_PORT)
 	bash scripts/dbt_docs.sh
+
+dashboards:      ## Evidence dashboards of the demo's warehouse on http://127.0.0.1:8082 (RECSYS_DASHBOARDS_PORT)
+	bash scripts/dashboards.sh
 
 lint-sql:        ## Redshift validity: dbt parse/compile --target prod offline + sqlfluff (redshift)
 	bash scripts/bootstrap.sh && bash scripts/lint_dbt.sh

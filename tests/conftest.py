@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -75,3 +76,16 @@ def spark():
     yield session
     session.stop()
     logging.getLogger("py4j").setLevel(logging.WARNING)  # its __del__ logs after pytest closed the streams
+
+
+@pytest.fixture
+def browser():
+    """Debian's chromium, headless, through Playwright (its own browser download is not reachable here)."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is needed (scripts/test.sh installs it as root: apt-get install chromium)"
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield launched
+        launched.close()

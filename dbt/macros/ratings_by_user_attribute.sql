@@ -1,5 +1,5 @@
 {#- The body of a "ratings by <user attribute>" mart: users who rated, their ratings,
-    mean rating and share of all ratings, per value of a dim_users column. -#}
+    mean rating and share of all ratings, per value of a dim_users column, as of the ds. -#}
 {% macro ratings_by_user_attribute(attribute) %}
 with
 
@@ -13,7 +13,10 @@ users as (
 ),
 
 total as (
-    select count(*) as n_all_ratings from ratings
+    select
+        max(ds) as ds,
+        count(*) as n_all_ratings
+    from ratings
 ),
 
 per_value as (
@@ -29,6 +32,7 @@ per_value as (
 
 final as (
     select
+        total.ds,
         per_value.{{ attribute }},
         per_value.n_users,
         per_value.n_ratings,

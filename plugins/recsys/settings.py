@@ -87,6 +87,7 @@ class Settings:
     # Local web UIs (bound to 127.0.0.1): the Airflow UI/API server and dbt docs.
     ui_port: int = field(default_factory=lambda: int(_env("RECSYS_UI_PORT", "8080")))
     dbt_docs_port: int = field(default_factory=lambda: int(_env("RECSYS_DBT_DOCS_PORT", "8081")))
+    dashboards_port: int = field(default_factory=lambda: int(_env("RECSYS_DASHBOARDS_PORT", "8082")))
     # Spark.
     spark_master: str = field(default_factory=lambda: _env("RECSYS_SPARK_MASTER", "local[2]"))
     spark_driver_memory: str = field(default_factory=lambda: _env("RECSYS_SPARK_DRIVER_MEMORY", "2g"))

@@ -121,6 +121,7 @@ def train(settings: Settings, ds: str, dag_run_id: str, dataset: str, tuning_tri
     the registry. With ``tuning_trials`` > 0, search the hyperparameters first and train with the best."""
     from recsys.serving import registry
     from recsys.serving.signing import signing_key
+    from recsys.warehouse.load import load_model_metrics
     from recsys.warehouse.marts import MARTS_SCHEMA, read_training_data
     from recsys.warehouse.swap import training_schema
     from training.config import ModelParams
@@ -133,8 +134,11 @@ def train(settings: Settings, ds: str, dag_run_id: str, dataset: str, tuning_tri
     run = {"run_id": registry.model_run_id(ds, dag_run_id), "ds": ds, "dag_run_id": dag_run_id,
            "dataset": dataset, "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     trained, metrics, files, params = train_run(data, ModelParams(), run, tuning_trials)
-    registry.save_run(backends.s3_hook(settings), settings.lake_bucket, signing_key(settings), run["run_id"], trained,
-                      params.as_dict(), metrics, data, files)
+    s3, key = backends.s3_hook(settings), signing_key(settings)
+    registry.save_run(s3, settings.lake_bucket, key, run["run_id"], trained, params.as_dict(), metrics, data, files)
+    load_model_metrics(backends.warehouse_loader(settings, s3), s3, settings.lake_bucket,
+                       [registry.load_metrics(s3, settings.lake_bucket, key, r)
+                        for r in registry.runs_of_day(s3, settings.lake_bucket, key, ds)], ds)
     log.info("model run %s stored with its report in s3://%s/%s", run["run_id"], settings.lake_bucket,
              lake.model_key(run["run_id"], "report.md"))
     return metrics

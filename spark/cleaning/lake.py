@@ -16,6 +16,8 @@ and the tests build every path with these functions. Keys are relative to the bu
     models/published.json                  the run whose recommendations are live
     recs/ds=<ds>/                          scored recommendations (JSON lines)
     published/ds=<ds>/                     what was published, flattened for the warehouse
+    metrics/clean/ds=<ds>/                 the clean job's row accounting, one row per table (Parquet)
+    metrics/models/ds=<ds>/                every metric of the day's model runs, one row each (Parquet)
     glue/                                  the clean job's code for AWS Glue
     state/app-db/watermark.json            where the next extract of the application's database starts
     state/app-db/<table>/ds=<ds>/          the application's tables after the day's changes, with tombstones
@@ -125,6 +127,16 @@ def published_prefix(ds: str) -> str:
 def published_key(ds: str) -> str:
     """The Parquet file of what the run of one day published."""
     return published_prefix(ds) + "recommendations.parquet"
+
+
+def clean_counts_prefix(ds: str) -> str:
+    """The clean job's row accounting of one day, one row per input table, for the warehouse (Parquet)."""
+    return f"metrics/clean/ds={ds}/"
+
+
+def model_metrics_prefix(ds: str) -> str:
+    """Every metric of the model runs of one day, one row per (run, protocol, model, metric) (Parquet)."""
+    return f"metrics/models/ds={ds}/"
 
 
 def catalogue_key(run_id: str) -> str:

@@ -10,12 +10,20 @@ from decimal import Decimal
 
 import pandas as pd
 import psycopg2
+import pytest
 
 from recsys.backends import s3_hook
-from recsys.lake_io import read_parquet
+from recsys.lake_io import read_clean_manifest, read_parquet
+from recsys.serving import registry
+from recsys.serving.signing import signing_key
 from spark.cleaning import lake
 
 MIN_VOTES = 50  # dbt var top_rated_min_votes
+AFFINITY_PRIOR = 20  # dbt var affinity_prior_ratings
+ANALYST_MARTS = ("mart_analytics__genre_popularity", "mart_analytics__movies_most_rated",
+                 "mart_analytics__movies_top_rated", "mart_analytics__ratings_daily", "mart_analytics__ratings_monthly",
+                 "mart_analytics__ratings_by_occupation", "mart_analytics__ratings_by_zip_region",
+                 "mart_analytics__genre_affinity", "mart_analytics__ratings_daily_by_segment")
 
 
 def clean_tables(settings, ds: str) -> dict[str, pd.DataFrame]:
@@ -110,8 +118,20 @@ def check_analyst_marts(settings, ds: str) -> None:
     genre_share = affinity.groupby("genre")["n_ratings"].transform("sum") / affinity["n_ratings"].sum()
     affinity["share_of_segment"] = affinity["n_ratings"] / segment
     affinity["affinity_lift"] = affinity["share_of_segment"] / genre_share
+    affinity["n_segment_ratings"] = segment
+    expected_ratings = segment * genre_share
+    affinity["credible_lift"] = (affinity["n_ratings"] + AFFINITY_PRIOR) / (expected_ratings + AFFINITY_PRIOR)
     _assert_frames(query(settings, "select * from marts.mart_analytics__genre_affinity"), affinity, key,
                    "mart_analytics__genre_affinity")
+
+    segments = query(settings, "select rated_on, sum(n_ratings) as n_ratings, sum(sum_rating) as sum_rating "
+                               "from marts.mart_analytics__ratings_daily_by_segment group by rated_on")
+    daily = ratings.assign(rated_on=ratings["rated_at"].dt.date).groupby("rated_on").agg(
+        n_ratings=("rating", "size"), sum_rating=("rating", "sum")).reset_index()
+    _assert_frames(segments, daily, ["rated_on"], "mart_analytics__ratings_daily_by_segment")
+
+    for mart in ANALYST_MARTS:  # every number says which day it belongs to
+        assert query(settings, f"select distinct ds::text as ds from marts.{mart}")["ds"].tolist() == [ds], mart
 
 
 def check_fact_and_dimensions(settings, ds: str) -> None:
@@ -147,3 +167,26 @@ def check_recommendation_marts(settings, run_id: str, items: list[dict]) -> None
                                 f"from recs.mart_recs__books_per_genre where model_run_id = '{run_id}'")
     assert per_genre.iloc[0]["n"] == len(books)
     assert abs(per_genre.iloc[0]["share"] - 1) < 0.01
+
+
+def check_operator_marts(settings, ds: str, run_ids: list[str], published_run_id: str) -> None:
+    """The operators' marts hold the clean job's accounting of ``ds`` and every metric of each of its model runs,
+    as the lake has them: once each, however often the day ran."""
+    s3 = s3_hook(settings)
+    accounted = read_clean_manifest(s3, settings.lake_bucket, ds)["tables"]
+    counts = query(settings, f"select source_table, rows_in, rows_clean, rows_quarantined, rows_deduplicated "
+                             f"from marts.mart_data_quality__daily_counts where ds = '{ds}'")
+    assert {r.source_table: (r.rows_in, r.rows_clean, r.rows_quarantined, r.rows_deduplicated)
+            for r in counts.itertuples()} == {
+        t: (c["rows_in"], c["rows_clean"], c["rows_quarantined"], c["rows_deduplicated"]) for t, c in accounted.items()}
+
+    key = signing_key(settings)
+    for run_id in run_ids:
+        metrics = registry.load_metrics(s3, settings.lake_bucket, key, run_id)
+        rows = query(settings, f"select protocol, model, role, metric_value, is_published "
+                               f"from recs.mart_recs__model_metrics where model_run_id = '{run_id}' "
+                               f"and metric = 'ndcg@10' and protocol = 'A'")
+        assert {r.model: r.metric_value for r in rows.itertuples()} == pytest.approx(
+            {m: v["ndcg@10"] for m, v in metrics["protocols"]["A"].items()})
+        assert rows.loc[rows["role"] == "served", "model"].tolist() == [metrics["published_model"]]
+        assert set(rows["is_published"]) == {run_id == published_run_id}

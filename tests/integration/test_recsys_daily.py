@@ -10,6 +10,7 @@ import io
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -21,13 +22,15 @@ import pytest
 
 from recsys import stages
 from recsys.backends import s3_hook
-from recsys.local import airflow_stack
+from recsys.lake_io import read_clean_manifest
+from recsys.local import airflow_stack, dashboards
 from recsys.serving import registry
 from recsys.serving.signing import signing_key
 from recsys.settings import PROJECT_ROOT
 from spark.cleaning import lake
 from tests.integration.conftest import airflow, dynamo_items, live_run_id
-from tests.integration.marts_check import check_analyst_marts, check_fact_and_dimensions, check_recommendation_marts
+from tests.integration.marts_check import (check_analyst_marts, check_fact_and_dimensions, check_operator_marts,
+                                          check_recommendation_marts)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -132,6 +135,54 @@ def test_recommendation_marts_describe_what_was_published(local_stack, two_runs)
     check_recommendation_marts(local_stack, run_id, items)
 
 
+def test_operator_marts_hold_the_days_accounting_and_both_model_runs(local_stack, two_runs):
+    (_, first_run), (_, second_run) = two_runs
+    check_operator_marts(local_stack, DS, [first_run, second_run], published_run_id=second_run)
+
+
+# url path -> Vega-Lite charts the page draws on the sample's day
+DASHBOARD_CHARTS = {"": 0, "ratings": 3, "audience": 1, "genres": 2, "movies": 1, "data-quality": 2, "model": 4,
+                    "published": 4}
+
+
+def test_every_dashboard_shows_the_days_data_in_a_browser(local_stack, two_runs, browser):
+    """The Streamlit dashboards on the DAG's warehouse, in Debian's chromium: every page has its title, its
+    charts and no error, and shows numbers computed here from the raw files, the lake and DynamoDB; a
+    screenshot of each is kept in .state/test/artifacts/dashboards/."""
+    _, (items, run_id) = two_runs
+    expected = _expected_from_raw(local_stack.sample_dir)
+    hook, key = s3_hook(local_stack), signing_key(local_stack)
+    metrics = registry.load_metrics(hook, local_stack.lake_bucket, key, run_id)
+    rows_in = sum(c["rows_in"] for c in read_clean_manifest(hook, local_stack.lake_bucket, DS)["tables"].values())
+    served_ndcg = f"{metrics['protocols']['A'][metrics['published_model']]['ndcg@10']:.4f}"
+    values = {"": [f"{expected['ratings']:,}", f"{len(expected['rated']):,}", served_ndcg, DS],
+              "ratings": [f"{expected['ratings']:,}"],
+              "data-quality": [f"The latest run: {DS}", f"{rows_in:,}"],
+              "model": [metrics["published_model"], served_ndcg],
+              "published": [f"{sum(1 for i in items if i['model_run_id'] == run_id):,}"]}
+    assert set(DASHBOARD_CHARTS) == set(dashboards.PAGES)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = dashboards.start(local_stack, port, local_stack.state_dir / "dashboards.log")
+    try:
+        for path, title in dashboards.PAGES.items():
+            page = dashboards.open_page(browser, f"http://127.0.0.1:{port}", path)
+            assert page.inner_text("h1") == title, path
+            assert not page.query_selector_all("[data-testid=stException], [data-testid=stAlert]"), (
+                f"/{path}: " + page.inner_text("[data-testid=stMain]")[:2000])
+            charts = page.query_selector_all("[data-testid=stVegaLiteChart]")
+            assert len(charts) == DASHBOARD_CHARTS[path], path
+            assert all(chart.query_selector("canvas, svg") for chart in charts), f"/{path}: a chart did not draw"
+            text = page.inner_text("[data-testid=stMain]")
+            for value in values.get(path, []):
+                assert value in text, f"/{path} does not show {value!r}"
+            page.close()
+        dashboards.screenshots(browser, f"http://127.0.0.1:{port}", local_stack.state_dir / "artifacts" / "dashboards")
+    finally:
+        dashboards.stop(server)
+
+
 def dbt(*args: str, target_path: Path) -> subprocess.CompletedProcess:
     """Run the dbt CLI in dbt/ on the test warehouse; its output stays in ``target_path``."""
     return subprocess.run([str(Path(sys.executable).parent / "dbt"), *args, "--profiles-dir", ".",
@@ -192,10 +243,10 @@ def older_snapshot(local_stack, tmp_path_factory) -> Path:
 def day_files(settings, ds: str) -> dict[str, object]:
     """Every lake object of one day (raw, clean, quarantine, manifests, recommendations): bytes, or for Parquet
     its rows in a fixed order (Spark's part file names and row order vary between runs, the data must not);
-    model runs are kept apart (a rerun is a new model run)."""
+    model runs and their metrics are kept apart (a rerun is a new model run)."""
     hook = s3_hook(settings)
     keys = [k for k in hook.list_keys(bucket_name=settings.lake_bucket) if f"ds={ds}/" in k
-            and not k.startswith("models/") and not k.endswith("_SUCCESS")]
+            and not k.startswith(("models/", "metrics/models/")) and not k.endswith("_SUCCESS")]
     files: dict[str, object] = {}
     for key in sorted(keys):
         body = hook.get_key(key, settings.lake_bucket).get()["Body"].read()

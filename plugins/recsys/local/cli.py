@@ -1,4 +1,5 @@
-"""``python -m recsys.local.cli {up,down,wipe,status,env,seed-app-db,ui,demo,summary,api,api-key,rollback}``:
+"""``python -m recsys.local.cli {up,down,wipe,status,env,seed-app-db,ui,demo,summary,api,api-key,rollback,
+dashboards}``:
 the local stack CLI."""
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import shlex
 import signal
 import threading
+from pathlib import Path
 
 from recsys.local import airflow_stack, env, services
 from recsys.settings import get_settings
@@ -87,6 +89,34 @@ def seed_app_db(settings, movielens_dir: str | None) -> int:
     return 0
 
 
+def run_dashboards(settings, screenshots_dir: str | None) -> int:
+    """Serve the Streamlit dashboards on the warehouse until Ctrl-C; or save a screenshot of every page."""
+    from recsys.local import dashboards
+
+    proc = dashboards.start(settings, settings.dashboards_port, settings.state_dir / "dashboards.log")
+    url = f"http://127.0.0.1:{settings.dashboards_port}"
+    try:
+        if screenshots_dir:
+            import shutil
+
+            from playwright.sync_api import sync_playwright
+
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+                for path in dashboards.screenshots(browser, url, Path(screenshots_dir)):
+                    print(f"wrote {path}")
+                browser.close()
+            return 0
+        print(f"dashboards: {url}/  ({len(dashboards.PAGES)} pages on the warehouse's live day); Ctrl-C stops "
+              f"them", flush=True)
+        proc.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        dashboards.stop(proc)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m recsys.local.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -110,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     api_key.add_argument("--requests-per-minute", type=int, default=600)
     rollback = sub.add_parser("rollback", help="point readers back at an earlier complete version")
     rollback.add_argument("--to", default=None, help="model run id (default: the version before the live one)")
+    dash = sub.add_parser("dashboards", help="serve the Streamlit dashboards on the warehouse on 127.0.0.1 until "
+                                             "Ctrl-C")
+    dash.add_argument("--screenshots", default=None, metavar="DIR", help="save a screenshot of every page in DIR "
+                                                                          "(Debian's chromium) instead of serving")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -153,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
 
         pointer = stages.rollback(settings, args.to)
         print(f"live version: {pointer['run_id']} (ds={pointer['ds']}); previously {pointer['previous']}")
+    elif args.command == "dashboards":
+        return run_dashboards(settings, args.screenshots)
     return 0
 
 

@@ -78,4 +78,5 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "RECSYS_MOTO_PORT": str(settings.moto_port),
         "RECSYS_UI_PORT": str(settings.ui_port),
         "RECSYS_DBT_DOCS_PORT": str(settings.dbt_docs_port),
+        "RECSYS_DASHBOARDS_PORT": str(settings.dashboards_port),
     }

@@ -9,6 +9,7 @@ PARQUET`` from S3); :mod:`recsys.backends` picks one.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from typing import Protocol
 
 import pyarrow as pa
@@ -20,6 +21,17 @@ from spark.cleaning import lake
 log = logging.getLogger(__name__)
 
 PUBLISHED_TABLE = "published_recommendations"
+CLEAN_COUNTS_TABLE = "clean_counts"
+MODEL_METRICS_TABLE = "model_run_metrics"
+METRICS_FILE = "part-00000.parquet"
+CLEAN_COUNTS_SCHEMA = pa.schema([("source_table", pa.string()), ("rows_in", pa.int64()), ("rows_clean", pa.int64()),
+                                 ("rows_quarantined", pa.int64()), ("rows_deduplicated", pa.int64()),
+                                 ("rows_state", pa.int64()), ("top_reason", pa.string()),
+                                 ("top_reason_rows", pa.int64())])
+MODEL_METRICS_SCHEMA = pa.schema([("model_run_id", pa.string()), ("dataset", pa.string()),
+                                  ("trained_at", pa.timestamp("us")), ("protocol", pa.string()),
+                                  ("model", pa.string()), ("role", pa.string()), ("metric", pa.string()),
+                                  ("metric_value", pa.float64())])
 FEEDBACK_SCHEMA = pa.schema([("feedback_id", pa.int64()), ("user_id", pa.int32()), ("movie_id", pa.int32()),
                              ("event_type", pa.string()), ("value", pa.float64()), ("occurred_at", pa.timestamp("us"))])
 PUBLISHED_SCHEMA = pa.schema([("model_run_id", pa.string()), ("user_id", pa.int64()), ("item_type", pa.string()),
@@ -51,12 +63,53 @@ def load_ds(loader: Loader, s3, bucket: str, ds: str) -> dict[str, int]:
     accounted = manifest["tables"]
     ensure_table(loader, PUBLISHED_TABLE, PUBLISHED_SCHEMA)
     ensure_table(loader, lake.FEEDBACK, FEEDBACK_SCHEMA)  # dbt reads it whatever the source
+    ensure_table(loader, MODEL_METRICS_TABLE, MODEL_METRICS_SCHEMA)  # loaded by train, after the first dbt build
     partitions = {name: [PartitionSource(lake.clean_prefix(name, ds))] for name in lake.CLEAN_TABLES}
     for name in set(manifest.get("change_tables", {})) & set(lake.CHANGE_TABLES):  # app-db: events, deletions
         partitions[name] = [PartitionSource(lake.clean_prefix(name, ds))]
     partitions["quarantine"] = [PartitionSource(lake.quarantine_prefix(t, ds), {"source_table": t})
                                 for t in accounted]
+    write_parquet(s3, bucket, lake.clean_counts_prefix(ds) + METRICS_FILE, clean_count_rows(accounted))
+    partitions[CLEAN_COUNTS_TABLE] = [PartitionSource(lake.clean_counts_prefix(ds))]
     return loader.replace_partitions(partitions, ds)
+
+
+def clean_count_rows(accounted: dict[str, dict]) -> pa.Table:
+    """The clean manifest's row accounting, one row per input table, with its most frequent quarantine reason."""
+    rows = []
+    for table, counts in sorted(accounted.items()):
+        reason, n = max(counts.get("top_reasons", {}).items(), key=lambda r: (r[1], r[0]), default=(None, None))
+        rows.append({"source_table": table, **{name: counts.get(name) for name in CLEAN_COUNTS_SCHEMA.names[1:6]},
+                     "top_reason": reason, "top_reason_rows": n})
+    return pa.Table.from_pylist(rows, schema=CLEAN_COUNTS_SCHEMA)
+
+
+def model_metric_rows(runs: list[dict]) -> pa.Table:
+    """Every number of each run's metrics.json, long: one row per (protocol, model, metric), role ``served``
+    (the published warm model on protocol A, the cold-start model on B), ``baseline`` or ``peer``; and each
+    training step's cost as protocol ``cost``, role ``step``, metric ``seconds``."""
+    rows = []
+    for run in runs:
+        head = {"model_run_id": run["run_id"], "dataset": run.get("dataset"),
+                "trained_at": datetime.fromisoformat(run["trained_at"]).astimezone(timezone.utc).replace(tzinfo=None)}
+        served = {"A": run["published_model"], "B": run["cold_start"]["model"]}
+        for protocol, served_model in served.items():
+            for model, values in run["protocols"][protocol].items():
+                role = ("served" if model == served_model else
+                        "baseline" if model in run.get("baselines", ()) else "peer")
+                rows += [{**head, "protocol": protocol, "model": model, "role": role, "metric": metric,
+                          "metric_value": float(value)} for metric, value in values.items()]
+        rows += [{**head, "protocol": "cost", "model": step, "role": "step", "metric": "seconds",
+                  "metric_value": float(seconds)} for step, seconds in run.get("seconds", {}).items()]
+    return pa.Table.from_pylist(rows, schema=MODEL_METRICS_SCHEMA)
+
+
+def load_model_metrics(loader: Loader, s3, bucket: str, runs: list[dict], ds: str) -> int:
+    """Replace ``raw.model_run_metrics`` of ``ds`` with the metrics of ``runs`` (every model run of the day)."""
+    write_parquet(s3, bucket, lake.model_metrics_prefix(ds) + METRICS_FILE, model_metric_rows(runs))
+    loaded = loader.replace_partition(MODEL_METRICS_TABLE, [PartitionSource(lake.model_metrics_prefix(ds))], ds)
+    log.info("raw.%s ds=%s: %d rows of %d model runs", MODEL_METRICS_TABLE, ds, loaded, len(runs))
+    return loaded
 
 
 def published_rows(records: list[dict], run_id: str) -> pa.Table:

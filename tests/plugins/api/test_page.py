@@ -2,7 +2,6 @@
 uvicorn on loopback; a screenshot of each step is kept in .state/test/artifacts/."""
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 import time
@@ -27,18 +26,6 @@ def page_url(published):
     yield f"http://127.0.0.1:{port}/"
     server.should_exit = True
     thread.join(10)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is needed (scripts/test.sh installs it as root: apt-get install chromium)"
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def test_a_new_user_answers_rates_two_movies_and_gets_movies_and_books_with_reasons(page_url, browser, published):

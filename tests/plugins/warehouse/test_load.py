@@ -106,3 +106,50 @@ def test_a_load_of_several_tables_replaces_all_or_none(loader):
     assert "while loading raw.wh_missing ds=2026-01-05: nothing of this load was committed" in failure.value.__notes__
     assert loader.hook.get_records(f"select count(*) from raw.wh_first where ds = '{ds}'") == [(2,)]
     assert loader.replace_partitions({"wh_first": [PartitionSource(prefix)]}, ds) == {"wh_first": 1}
+
+
+def _run_metrics(run_id: str, trained_at: str) -> dict:
+    """A metrics.json as train_run writes it, cut down to what the warehouse keeps."""
+    return {"run_id": run_id, "ds": "1999-01-05", "dataset": "sample-movielens", "trained_at": trained_at,
+            "published_model": "blend", "baselines": ["popularity"], "cold_start": {"model": "naive-bayes"},
+            "protocols": {"A": {"blend": {"ndcg@10": 0.21, "n_test_users": 900},
+                                "popularity": {"ndcg@10": 0.12, "n_test_users": 900},
+                                "ease": {"ndcg@10": 0.2, "n_test_users": 900}},
+                          "B": {"naive-bayes": {"ndcg@10": 0.09}, "popularity": {"ndcg@10": 0.08}}},
+            "seconds": {"features": 1.5, "validation: ease": 3.25}}
+
+
+def test_model_runs_of_a_day_become_long_metric_rows_and_a_rerun_replaces_them(loader):
+    runs = [_run_metrics("model-a", "1999-01-05T01:00:00+00:00"), _run_metrics("model-b", "1999-01-05T03:00:00+01:00")]
+    try:
+        for _ in range(2):
+            loaded = warehouse.load_model_metrics(loader, loader.s3, loader.bucket, runs, "1999-01-05")
+        assert loaded == 2 * (6 + 2 + 2)  # A: 3 models x 2 metrics, B: 2 x 1, cost: 2 steps
+        rows = loader.hook.get_records(
+            "select model_run_id, trained_at::text, protocol, model, role, metric, metric_value "
+            "from raw.model_run_metrics where ds = '1999-01-05' and model_run_id = 'model-b' "
+            "and metric in ('ndcg@10', 'seconds') order by protocol, model")
+        assert rows == [
+            ("model-b", "1999-01-05 02:00:00", "A", "blend", "served", "ndcg@10", 0.21),  # trained_at in UTC
+            ("model-b", "1999-01-05 02:00:00", "A", "ease", "peer", "ndcg@10", 0.2),
+            ("model-b", "1999-01-05 02:00:00", "A", "popularity", "baseline", "ndcg@10", 0.12),
+            ("model-b", "1999-01-05 02:00:00", "B", "naive-bayes", "served", "ndcg@10", 0.09),
+            ("model-b", "1999-01-05 02:00:00", "B", "popularity", "baseline", "ndcg@10", 0.08),
+            ("model-b", "1999-01-05 02:00:00", "cost", "features", "step", "seconds", 1.5),
+            ("model-b", "1999-01-05 02:00:00", "cost", "validation: ease", "step", "seconds", 3.25)]
+    finally:  # the DAG tests build marts over every model run in this warehouse
+        loader.hook.run("delete from raw.model_run_metrics where ds = '1999-01-05'")
+
+
+def test_the_clean_accounting_is_one_row_per_table_with_its_top_reason():
+    rows = warehouse.clean_count_rows({
+        "users": {"rows_in": 10, "rows_clean": 9, "rows_quarantined": 1, "rows_deduplicated": 0,
+                  "top_reasons": {"bad age": 1}},
+        "feedback": {"rows_in": 7, "rows_clean": 4, "rows_quarantined": 2, "rows_deduplicated": 1, "rows_state": 40,
+                     "top_reasons": {"unknown event type": 1, "value outside the event type's range": 1}},
+    }).to_pylist()
+    assert rows == [
+        {"source_table": "feedback", "rows_in": 7, "rows_clean": 4, "rows_quarantined": 2, "rows_deduplicated": 1,
+         "rows_state": 40, "top_reason": "value outside the event type's range", "top_reason_rows": 1},
+        {"source_table": "users", "rows_in": 10, "rows_clean": 9, "rows_quarantined": 1, "rows_deduplicated": 0,
+         "rows_state": None, "top_reason": "bad age", "top_reason_rows": 1}]

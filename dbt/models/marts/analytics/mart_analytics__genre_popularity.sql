@@ -10,7 +10,10 @@ movie_genres as (
 ),
 
 total as (
-    select count(*) as n_all_ratings from ratings
+    select
+        max(ds) as ds,
+        count(*) as n_all_ratings
+    from ratings
 ),
 
 per_genre as (
@@ -27,6 +30,7 @@ per_genre as (
 
 final as (
     select
+        total.ds,
         per_genre.genre,
         per_genre.n_ratings,
         per_genre.n_users,

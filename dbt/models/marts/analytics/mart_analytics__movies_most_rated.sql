@@ -1,20 +1,31 @@
 with
 
+ratings as (
+    select * from {{ ref('fct_ratings') }}
+    where {{ ds_filter(ref('fct_ratings')) }}
+),
+
 movies as (
     select * from {{ ref('dim_movies') }}
     where n_ratings > 0
 ),
 
+as_of as (
+    select max(ds) as ds from ratings
+),
+
 final as (
     select
-        movie_id,
-        title,
-        release_year,
-        genre_list,
-        n_ratings,
-        {{ round_to('avg_rating', 3) }} as avg_rating,
-        row_number() over (order by n_ratings desc, movie_id asc) as rating_count_rank
+        as_of.ds,
+        movies.movie_id,
+        movies.title,
+        movies.release_year,
+        movies.genre_list,
+        movies.n_ratings,
+        {{ round_to('movies.avg_rating', 3) }} as avg_rating,
+        row_number() over (order by movies.n_ratings desc, movies.movie_id asc) as rating_count_rank
     from movies
+    cross join as_of
 )
 
 select * from final
