@@ -113,6 +113,7 @@ def test_clean_sources_are_checked_for_freshness(local):
                  for s in local["sources"].values()}
     assert freshness.pop("platform.published_recommendations") is None  # loaded only when a model publishes
     assert freshness.pop("movies.feedback") is None  # empty unless the source is the application's database
+    assert freshness.pop("platform.model_run_metrics") is None  # loaded by train, after the day's first dbt build
     assert freshness and all(freshness.values()), freshness
     assert {s["loaded_at_field"] for s in local["sources"].values()} == {"loaded_at"}
 
@@ -121,7 +122,7 @@ def test_models_built_after_publishing_are_tagged_and_nothing_else_needs_them(lo
     models = _models(local)
     published = {n for n, m in models.items() if "published" in m["tags"]}
     assert published == {"stg_platform__published_recommendations", "mart_recs__run_quality",
-                         "mart_recs__books_per_genre"}
+                         "mart_recs__books_per_genre", "stg_platform__model_run_metrics", "mart_recs__model_metrics"}
     # built in place after publishing: outside the schemas the daily swap replaces
     assert {models[n]["schema"] for n in published} == {"recs"}
     assert "recs" not in {m["schema"] for n, m in models.items() if n not in published}

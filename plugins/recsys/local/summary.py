@@ -106,6 +106,8 @@ def print_summary(settings: Settings, ds: str) -> bool:
           f"{settings.pg_database}  (password: RECSYS_PG_PASSWORD)")
     print("              analyst marts: marts.mart_*, recs.mart_recs__* (README: For analysts); docs: make dbt-docs")
     print(f"  Airflow UI: make ui   then {settings.ui_url} (the run, its task logs and durations)")
+    print(f"  dashboards: make dashboards  then http://127.0.0.1:{settings.dashboards_port}/ (analysts' and "
+          f"operators' pages on the marts)")
     print(f"  API + page: make api  then http://127.0.0.1:{settings.api_port}/ (sign-up page) and /docs "
           f"(a key: make api-key NAME=my-app)")
     return True
