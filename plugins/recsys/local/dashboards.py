@@ -15,8 +15,8 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote
 
+from recsys.local.env import warehouse_connection_uri
 from recsys.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
@@ -30,11 +30,8 @@ PAGES = {"": "Recommendations platform", "ratings": "Ratings", "audience": "Audi
 
 
 def warehouse_url(settings: Settings) -> str:
-    """The libpq URI of the warehouse (RECSYS_WAREHOUSE_URL wins: e.g. a Redshift cluster's)."""
-    if os.environ.get("RECSYS_WAREHOUSE_URL"):
-        return os.environ["RECSYS_WAREHOUSE_URL"]
-    user, password, db = (quote(v, safe="") for v in (settings.pg_user, settings.pg_password, settings.pg_database))
-    return f"postgresql://{user}:{password}@{settings.pg_host}:{settings.pg_port}/{db}"
+    """The libpq URI of the warehouse: RECSYS_WAREHOUSE_URL (e.g. a Redshift cluster's), else the local one."""
+    return os.environ.get("RECSYS_WAREHOUSE_URL") or warehouse_connection_uri(settings)
 
 
 def install() -> Path:
