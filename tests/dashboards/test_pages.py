@@ -15,8 +15,8 @@ def test_every_page_reads_the_marts_and_seeds_only_never_raw_or_staging():
               for m in TABLE.findall(path.read_text())}
     assert tables, "no table found: the pattern no longer matches the pages' SQL"
     assert {schema for _, schema, _ in tables} <= {"marts", "recs", "seeds"}, sorted(tables)
-    for path in VIEWS:
-        assert not re.search(r"\b(raw|staging|intermediate)\.[a-z]", path.read_text()), path.name
+    for path in VIEWS:  # a `backquoted` name in the prose is fine
+        assert not re.search(r"(?<!`)\b(raw|staging|intermediate)\.[a-z]", path.read_text()), path.name
 
 
 def test_every_page_is_in_the_navigation_and_the_browser_test():
