@@ -19,6 +19,7 @@ PAGES = {
         st.Page("views/data_quality.py", title="Data quality", url_path="data-quality"),
         st.Page("views/model.py", title="Model", url_path="model"),
         st.Page("views/published.py", title="Published", url_path="published"),
+        st.Page("views/tasks.py", title="Tasks", url_path="tasks"),
     ],
 }
 

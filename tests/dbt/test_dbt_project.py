@@ -114,6 +114,7 @@ def test_clean_sources_are_checked_for_freshness(local):
     assert freshness.pop("platform.published_recommendations") is None  # loaded only when a model publishes
     assert freshness.pop("movies.feedback") is None  # empty unless the source is the application's database
     assert freshness.pop("platform.model_run_metrics") is None  # loaded by train, after the day's first dbt build
+    assert freshness.pop("platform.task_runs") is None  # written by the tasks as they finish
     assert freshness and all(freshness.values()), freshness
     assert {s["loaded_at_field"] for s in local["sources"].values()} == {"loaded_at"}
 
@@ -122,7 +123,8 @@ def test_models_built_after_publishing_are_tagged_and_nothing_else_needs_them(lo
     models = _models(local)
     published = {n for n, m in models.items() if "published" in m["tags"]}
     assert published == {"stg_platform__published_recommendations", "mart_recs__run_quality",
-                         "mart_recs__books_per_genre", "stg_platform__model_run_metrics", "mart_recs__model_metrics"}
+                         "mart_recs__books_per_genre", "stg_platform__model_run_metrics", "mart_recs__model_metrics",
+                         "stg_platform__task_runs", "mart_recs__task_durations"}
     # built in place after publishing: outside the schemas the daily swap replaces
     assert {models[n]["schema"] for n in published} == {"recs"}
     assert "recs" not in {m["schema"] for n, m in models.items() if n not in published}

@@ -30,7 +30,7 @@ from recsys.settings import PROJECT_ROOT
 from spark.cleaning import lake
 from tests.integration.conftest import airflow, dynamo_items, live_run_id
 from tests.integration.marts_check import (check_analyst_marts, check_fact_and_dimensions, check_operator_marts,
-                                          check_recommendation_marts)
+                                          check_recommendation_marts, query)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -140,9 +140,21 @@ def test_operator_marts_hold_the_days_accounting_and_both_model_runs(local_stack
     check_operator_marts(local_stack, DS, [first_run, second_run], published_run_id=second_run)
 
 
+def test_every_task_of_the_scheduled_run_recorded_its_duration(local_stack, two_runs):
+    tasks = query(local_stack, f"select task_id, state, n_tries, seconds from recs.mart_recs__task_durations "
+                               f"where ds = '{DS}' and dag_run_id like 'scheduled__%'")
+    stages_run = {"ingest_raw", "clean", "register_catalog", "load_warehouse", "prepare_warehouse_build", "train",
+                  "swap_warehouse", "quality_gate", "score", "publish", "load_published_recs"}
+    assert stages_run <= set(tasks["task_id"])
+    assert any(t.startswith("dbt.") for t in tasks["task_id"]) and any(t.startswith("dbt_published.")
+                                                                      for t in tasks["task_id"])
+    assert set(tasks["state"]) == {"success"} and (tasks["seconds"] >= 0).all()
+    assert tasks.set_index("task_id").loc["train", "seconds"] > 1
+
+
 # url path -> Vega-Lite charts the page draws on the sample's day
 DASHBOARD_CHARTS = {"": 0, "ratings": 3, "audience": 1, "genres": 2, "movies": 1, "data-quality": 2, "model": 4,
-                    "published": 4}
+                    "published": 4, "tasks": 2}
 
 
 def test_every_dashboard_shows_the_days_data_in_a_browser(local_stack, two_runs, browser):

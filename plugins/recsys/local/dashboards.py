@@ -26,7 +26,7 @@ VENV = PROJECT_ROOT / ".venv-dashboards"
 # url path -> the title the page shows, in the order of the navigation ("" = the overview, the default page)
 PAGES = {"": "Recommendations platform", "ratings": "Ratings", "audience": "Audience by ZIP region",
          "genres": "Genres", "movies": "Movies", "data-quality": "Data quality", "model": "Model",
-         "published": "Published"}
+         "published": "Published", "tasks": "Tasks"}
 
 
 def warehouse_url(settings: Settings) -> str:
