@@ -12,9 +12,11 @@ from datetime import datetime, timezone
 
 from airflow.listeners import hookimpl
 
+from recsys.warehouse.schema import RAW_SCHEMA
+
 log = logging.getLogger(__name__)
 
-TABLE = "raw.task_runs"
+TABLE = f"{RAW_SCHEMA}.task_runs"
 DAG_IDS = ("recsys_daily",)
 COLUMNS = ("dag_id", "dag_run_id", "ds", "task_id", "map_index", "try_number", "state", "started_at", "ended_at",
            "seconds", "loaded_at")
@@ -41,6 +43,7 @@ def record(hook, row: dict) -> None:
     conn = hook.get_conn()  # not hook.run: its three log lines per task would drown the task's own
     try:
         cur = conn.cursor()
+        cur.execute(f"create schema if not exists {RAW_SCHEMA}")  # the first tasks end before the first load
         cur.execute(DDL)
         cur.execute(f"delete from {TABLE} where " + " and ".join(f"{k} = %s" for k in key), [row[k] for k in key])
         cur.execute(f"insert into {TABLE} ({', '.join(COLUMNS)}) values ({', '.join(['%s'] * len(COLUMNS))})",
