@@ -124,8 +124,8 @@ def check_analyst_marts(settings, ds: str) -> None:
     _assert_frames(query(settings, "select * from marts.mart_analytics__genre_affinity"), affinity, key,
                    "mart_analytics__genre_affinity")
 
-    segments = query(settings, "select rated_on, sum(n_ratings) as n_ratings, sum(sum_rating) as sum_rating "
-                               "from marts.mart_analytics__ratings_daily_by_segment group by rated_on")
+    segments = query(settings, "select rated_on, sum(n_ratings)::bigint as n_ratings, sum(sum_rating)::bigint "
+                               "as sum_rating from marts.mart_analytics__ratings_daily_by_segment group by rated_on")
     daily = ratings.assign(rated_on=ratings["rated_at"].dt.date).groupby("rated_on").agg(
         n_ratings=("rating", "size"), sum_rating=("rating", "sum")).reset_index()
     _assert_frames(segments, daily, ["rated_on"], "mart_analytics__ratings_daily_by_segment")

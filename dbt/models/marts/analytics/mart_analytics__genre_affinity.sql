@@ -46,7 +46,7 @@ per_segment as (
     select
         occupation,
         gender,
-        sum(n_ratings) as n_segment_ratings
+        cast(sum(n_ratings) as bigint) as n_segment_ratings
     from per_cell
     group by occupation, gender
 ),
