@@ -17,6 +17,7 @@ tasks["step"] = tasks["task_id"].where(~tasks["task_id"].str.contains(r"\."), ta
 tasks["retries"] = tasks["n_tries"] - 1
 per_run = (tasks.groupby(["dag_run_id", "ds", "step"], as_index=False)
            .agg(seconds=("seconds", "sum"), started_at=("started_at", "min"), retries=("retries", "sum")))
+per_run["run_started"] = per_run.groupby("dag_run_id")["started_at"].transform("min")  # one x per run
 latest_run = tasks.sort_values("started_at")["dag_run_id"].iloc[-1]
 latest = per_run[per_run["dag_run_id"] == latest_run]
 
@@ -32,7 +33,7 @@ st.altair_chart(alt.Chart(latest).mark_bar().encode(
 
 st.subheader("Seconds per step over runs")
 st.altair_chart(alt.Chart(per_run).mark_line(point=True).encode(
-    x=alt.X("started_at:T", title="run started"), y=alt.Y("seconds:Q"), color=alt.Color("step:N"),
+    x=alt.X("run_started:T", title="run started"), y=alt.Y("seconds:Q"), color=alt.Color("step:N"),
     tooltip=["dag_run_id:N", "step:N", alt.Tooltip("seconds:Q", format=".1f"), "retries:Q"]), width="stretch")
 
 st.dataframe(tasks[tasks["dag_run_id"] == latest_run][["task_id", "state", "n_tries", "seconds", "started_at"]],
