@@ -28,6 +28,15 @@ def query(sql: str, params: tuple = ()) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def rows_or_stop(sql: str, when_empty: str) -> pd.DataFrame:
+    """Rows of ``sql``; when there are none, say ``when_empty`` and end the page there."""
+    rows = query(sql)
+    if rows.empty:
+        st.info(when_empty)
+        st.stop()
+    return rows
+
+
 def as_of() -> str:
     """The day the live marts hold (``marts.warehouse_as_of``)."""
     return str(query("select ds from marts.warehouse_as_of")["ds"].iloc[0])

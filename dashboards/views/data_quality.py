@@ -2,17 +2,15 @@
 import altair as alt
 import streamlit as st
 
-from warehouse import query
+from warehouse import query, rows_or_stop
 
 st.title("Data quality")
 st.caption("From `mart_data_quality__daily_counts`: for each input table, rows in = clean + quarantined + "
            "deduplicated (the clean job refuses a day that does not balance). Every quarantined row is in "
            "`raw.quarantine` with its file, line and reason.")
 
-counts = query("select * from marts.mart_data_quality__daily_counts order by ds, source_table")
-if counts.empty:
-    st.info("No run has been accounted yet.")
-    st.stop()
+counts = rows_or_stop("select * from marts.mart_data_quality__daily_counts order by ds, source_table",
+                      "No run has been accounted yet.")
 counts["ds"] = counts["ds"].astype(str)
 latest_ds = counts["ds"].max()
 latest = counts[counts["ds"] == latest_ds]

@@ -2,7 +2,7 @@
 import altair as alt
 import streamlit as st
 
-from warehouse import query
+from warehouse import rows_or_stop
 
 LONG_LABELS = alt.Axis(labelLimit=320)  # model and step names such as "validation: blend(lightfm_hybrid+ease)"
 
@@ -10,10 +10,7 @@ st.title("Model")
 st.caption("From `recs.mart_recs__model_metrics`. Protocol A holds out each user's latest positives; protocol B "
            "scores users the models never saw (cold start). A run the quality gate refused is not published.")
 
-metrics = query("select * from recs.mart_recs__model_metrics")
-if metrics.empty:
-    st.info("No model run yet.")
-    st.stop()
+metrics = rows_or_stop("select * from recs.mart_recs__model_metrics", "No model run yet.")
 ndcg = metrics[metrics["metric"] == "ndcg@10"]
 runs = (ndcg[ndcg["role"] == "served"].pivot_table(index=["trained_at", "model_run_id", "ds", "is_published"],
                                                    columns="protocol", values="metric_value").reset_index()

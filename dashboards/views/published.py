@@ -2,16 +2,13 @@
 import altair as alt
 import streamlit as st
 
-from warehouse import query
+from warehouse import rows_or_stop
 
 st.title("Published")
 st.caption("From `recs.mart_recs__run_quality`, measured on what was written to DynamoDB. Popularity lift: the "
            "recommended movies' mean rating count / the catalogue's (1 = no popularity bias).")
 
-runs = query("select * from recs.mart_recs__run_quality order by ds, model_run_id")
-if runs.empty:
-    st.info("Nothing published yet.")
-    st.stop()
+runs = rows_or_stop("select * from recs.mart_recs__run_quality order by ds, model_run_id", "Nothing published yet.")
 runs["ds"] = runs["ds"].astype(str)
 latest = runs.iloc[-1]
 cols = st.columns(4)
@@ -28,7 +25,8 @@ for i, (column, title, fmt) in enumerate(charts):
     with (left if i % 2 == 0 else right):
         st.subheader(title)
         st.altair_chart(alt.Chart(runs).mark_line(point=True).encode(
-            x=alt.X("ds:O", title="run (ds)"), y=alt.Y(f"{column}:Q", title=None, axis=alt.Axis(format=fmt) if fmt else alt.Axis()),
+            x=alt.X("ds:O", title="run (ds)"),
+            y=alt.Y(f"{column}:Q", title=None, axis=alt.Axis(format=fmt) if fmt else alt.Axis()),
             tooltip=["ds:O", "model_run_id:N", f"{column}:Q"]), width="stretch")
 
 st.dataframe(runs, hide_index=True, width="stretch")

@@ -2,16 +2,14 @@
 import altair as alt
 import streamlit as st
 
-from warehouse import query
+from warehouse import rows_or_stop
 
 st.title("Tasks")
 st.caption("From `recs.mart_recs__task_durations`: every task records its last try as it ends (an Airflow "
            "listener, not Airflow's metadata database). The dbt models run as one task each, grouped here as dbt.")
 
-tasks = query("select * from recs.mart_recs__task_durations order by started_at")
-if tasks.empty:
-    st.info("No task has recorded a run yet.")
-    st.stop()
+tasks = rows_or_stop("select * from recs.mart_recs__task_durations order by started_at",
+                     "No task has recorded a run yet.")
 tasks["ds"] = tasks["ds"].astype(str)
 tasks["step"] = tasks["task_id"].where(~tasks["task_id"].str.contains(r"\."), tasks["task_id"].str.split(".").str[0])
 tasks["retries"] = tasks["n_tries"] - 1

@@ -137,8 +137,7 @@ def train(settings: Settings, ds: str, dag_run_id: str, dataset: str, tuning_tri
     s3, key = backends.s3_hook(settings), signing_key(settings)
     registry.save_run(s3, settings.lake_bucket, key, run["run_id"], trained, params.as_dict(), metrics, data, files)
     load_model_metrics(backends.warehouse_loader(settings, s3), s3, settings.lake_bucket,
-                       [registry.load_metrics(s3, settings.lake_bucket, key, r)
-                        for r in registry.runs_of_day(s3, settings.lake_bucket, key, ds)], ds)
+                       registry.metrics_of_day(s3, settings.lake_bucket, key, ds), ds)
     log.info("model run %s stored with its report in s3://%s/%s", run["run_id"], settings.lake_bucket,
              lake.model_key(run["run_id"], "report.md"))
     return metrics

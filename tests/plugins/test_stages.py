@@ -154,3 +154,14 @@ def test_a_publish_goes_live_with_the_api_files_and_notifies_once_per_version(st
         assert hook.check_for_key(key, bucket_name=s.lake_bucket), key
     (message,) = [m for m in messages() if m["event"] == "published"]
     assert message["run_id"] == run_id and message["items"] == 20 and message["warm"]["model"] == BLEND
+
+
+def test_the_runs_of_a_day_come_oldest_first_with_their_verified_metrics(stack_settings):
+    s, hook = stack_settings, lake_hook(stack_settings)
+    for run_id, trained_at in (("model-2026-01-20-b", "2026-01-20T03:00:00+00:00"),
+                               ("model-2026-01-20-a", "2026-01-20T05:00:00+00:00")):
+        registry.save_run(hook, s.lake_bucket, signing_key(s), run_id, {"model": None}, {},
+                          {**metrics(run_id, BLEND), "ds": "2026-01-20", "trained_at": trained_at}, EMPTY_DATA)
+    runs = registry.metrics_of_day(hook, s.lake_bucket, signing_key(s), "2026-01-20")
+    assert [m["run_id"] for m in runs] == ["model-2026-01-20-b", "model-2026-01-20-a"]  # by trained_at, not name
+    assert registry.runs_of_day(hook, s.lake_bucket, signing_key(s), "2026-01-20") == [m["run_id"] for m in runs]

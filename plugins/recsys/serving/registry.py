@@ -76,17 +76,25 @@ def load_artefacts(hook, bucket: str, key: bytes, run_id: str) -> object:
     # Security review: this unpickles only bytes whose HMAC-SHA256 (bound to "<run_id>/model.pkl",
     # compared in constant time) verifies under RECSYS_MODEL_SIGNING_KEY, a key that never lives in the
     # lake: a writer of the bucket cannot forge or swap model.pkl, and an unsigned or altered file is
-    # refused before any byte is unpickled (tests/plugins/test_stages.py: a planted exploit is refused).
-    # The API never loads it (it reads DynamoDB and fold-in's .npz, without pickle).
+    # refused before any byte is unpickled (tests/plugins/test_stages.py::
+    # test_a_model_file_or_metrics_written_by_someone_else_are_never_loaded plants an exploit and sees it
+    # refused). Pickle stays because the artefacts are third-party model objects (LightFM, implicit ALS,
+    # scipy sparse matrices) with no portable format; only the Airflow workers holding the key load them,
+    # and the API never does (it reads DynamoDB and fold-in's .npz, without pickle).
     return pickle.loads(_verified(hook, bucket, key, run_id, "model.pkl"))  # noqa: S301 - verified above
+
+
+def metrics_of_day(hook, bucket: str, key: bytes, ds: str) -> list[dict]:
+    """The verified metrics of the complete model runs trained for ``ds``, oldest first."""
+    keys = hook.list_keys(bucket_name=bucket, prefix=lake.model_runs_prefix(ds)) or []
+    runs = [load_metrics(hook, bucket, key, json.loads(hook.read_key(k, bucket_name=bucket))["run_id"])
+            for k in keys]
+    return sorted(runs, key=lambda m: (m.get("trained_at", ""), m["run_id"]))
 
 
 def runs_of_day(hook, bucket: str, key: bytes, ds: str) -> list[str]:
     """Run ids of the complete model runs trained for ``ds``, oldest first."""
-    keys = hook.list_keys(bucket_name=bucket, prefix=lake.model_runs_prefix(ds)) or []
-    runs = [json.loads(hook.read_key(k, bucket_name=bucket))["run_id"] for k in keys]
-    trained = {r: load_metrics(hook, bucket, key, r).get("trained_at", "") for r in runs}
-    return sorted(runs, key=lambda r: (trained[r], r))
+    return [m["run_id"] for m in metrics_of_day(hook, bucket, key, ds)]
 
 
 def mark_published(hook, bucket: str, run_id: str, ds: str) -> None:
