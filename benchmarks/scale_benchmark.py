@@ -78,7 +78,7 @@ def model_metrics(settings) -> dict:
             "cold_start_model": metrics["cold_start"]["model"], "train_seconds": metrics.get("seconds", {})}
 
 
-def bench(n_ratings: int, work: Path) -> dict:
+def bench(n_ratings: int, work: Path, lightfm_threads: int = 1) -> dict:
     """Generate, start the services, run the DAG once and measure it; the state is removed afterwards."""
     from recsys.local.env import airflow_env
     from recsys.local.sample_data import SampleSize, generate_sample, scale_for_ratings
@@ -106,7 +106,8 @@ def bench(n_ratings: int, work: Path) -> dict:
         log.info("%d ratings: running the DAG (log: %s)", n_ratings, logs / "dag.log")
         with open(logs / "dag.log", "w") as out:
             began = time.time()
-            proc = subprocess.Popen([str(VENV_BIN / "airflow"), "dags", "test", "recsys_daily", DS], env=env,
+            proc = subprocess.Popen([str(VENV_BIN / "airflow"), "dags", "test", "recsys_daily", DS, "--conf",
+                                     json.dumps({"lightfm_threads": lightfm_threads})], env=env,
                                     stdout=out, stderr=subprocess.STDOUT)
             memory = MemorySampler(proc.pid, interval=0.5)
             code = proc.wait()
@@ -176,7 +177,8 @@ def plot(results: list[dict], path: Path) -> None:
 def markdown(results: list[dict], meta: dict) -> str:
     lines = [f"# Scaling benchmark: the whole DAG ({meta['cpus']} CPUs, {meta['memory_gb']} GB, {meta['date']})", "",
              "`airflow dags test recsys_daily` on the generated sample (MovieLens-1M format), raw files to "
-             "DynamoDB; memory is the peak resident set of the DAG's process tree (task, Spark JVM, dbt), the "
+             f"DynamoDB, with LightFM on {meta.get('lightfm_threads', 1)} thread(s) (DAG param `lightfm_threads`); "
+             "memory is the peak resident set of the DAG's process tree (task, Spark JVM, dbt), the "
              "local services not counted.", "",
              "| ratings | users | movies | wall | peak memory | published model | NDCG@10 (95% interval) |",
              "|---:|---:|---:|---:|---:|---|---|"]
@@ -214,15 +216,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work", type=Path, default=ROOT / ".state" / "bench-scale",
                         help="state folders of the runs (removed after each)")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--lightfm-threads", type=int, default=1,
+                        help="the DAG param lightfm_threads (1 = reproducible lists; more = faster)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     import psutil
 
     meta = {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30),
-            "python": platform.python_version(), "date": datetime.now().strftime("%Y-%m-%d")}
+            "python": platform.python_version(), "date": datetime.now().strftime("%Y-%m-%d"),
+            "lightfm_threads": args.lightfm_threads}
     results = []
     for n in args.ratings:
-        results.append(bench(n, args.work))
+        results.append(bench(n, args.work, args.lightfm_threads))
         # written after every size, so a long run's finished sizes are kept
         args.out.mkdir(parents=True, exist_ok=True)
         plot(results, args.out / "scale_benchmark.png")

@@ -78,9 +78,15 @@ class LightFMModel(Candidate):
             return super().score_new(demographics)
         return self.representations.score_features(self.model, demographic_rows(self.features, demographics))
 
-    def tune(self, rows, test, exclude) -> dict:
-        """The epochs early stopping chose on the validation fit stay: later fits (protocols A and B, the
-        final refit) train that many epochs at once instead of choosing them again."""
+    def fit_tuned(self, interactions, recency, rows, test, exclude) -> dict:
+        """One training on the validation split, stopped early on its held-out positives: the epochs with the
+        best validation NDCG@10 are the setting that stays (later fits train that many at once), and the model
+        of that epoch is the one judged. No inner split and no second training, as for the other models'
+        settings."""
+        validation = model.Validation(test, exclude, rows) if self.params.early_stopping else None
+        self.model, self.epochs = model.train(self.features, interactions, self.params, validation)
+        self.representations = model.Representations.of(self.model, self.features)
+        self.fitted_on = interactions
         self.params = replace(self.params, epochs=self.epochs, early_stopping=False)
         return {"epochs": self.epochs}
 

@@ -3,6 +3,7 @@ users from their demographics when it can, and tune its settings on validation."
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,13 @@ class Candidate(ABC):
         """Scores (len(demographics) x items) of people known only by their demographic columns."""
         raise NotImplementedError(f"{self.name} needs a user's own history")
 
+    def fit_tuned(self, interactions: sp.spmatrix, recency: sp.spmatrix | None, rows: np.ndarray,
+                  test: sp.csr_matrix, exclude: sp.csr_matrix) -> dict:
+        """Fit on a validation set's training part, then :meth:`tune` on its held-out part. Returns the
+        settings chosen."""
+        self.fit_once(interactions, recency)
+        return self.tune(rows, test, exclude)
+
     def tune(self, rows: np.ndarray, test: sp.csr_matrix, exclude: sp.csr_matrix) -> dict:
         """Choose this model's settings by NDCG@10 on a validation set, right after fitting on its training
         part: ``rows`` of the fitted matrix, their held-out positives and what to exclude from their
@@ -57,3 +65,20 @@ def validation_ndcg(score: evaluate.Scorer, rows: np.ndarray, test: sp.csr_matri
 def ndcg_of(lists: np.ndarray, test: sp.csr_matrix) -> float:
     """Mean NDCG@10 of ready-made top-10 ``lists`` (one row per row of ``test``)."""
     return float(evaluate.list_metrics(lists, test, ks=(10,))["ndcg@10"].mean())
+
+
+def walk_grid(size: int, start: int, score: Callable[[int], float]) -> tuple[int, dict[int, float]]:
+    """The best index of an ordered grid (a regularisation, a neighbourhood size) whose score is taken as
+    single-peaked along it: from ``start`` towards the better neighbour, up to the first drop, so most of an
+    expensive grid is never scored. Returns the best index and the score of each index tried."""
+    best, tried = start, {start: score(start)}
+    for step in (-1, 1):
+        i = best + step
+        while 0 <= i < size:
+            tried[i] = score(i)
+            if tried[i] <= tried[best]:
+                break
+            best, i = i, i + step
+        if best != start:
+            break  # the peak is on this side
+    return best, tried

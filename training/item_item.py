@@ -8,7 +8,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
-from training.interface import Candidate, validation_ndcg
+from training.interface import Candidate, validation_ndcg, walk_grid
 
 log = logging.getLogger(__name__)
 
@@ -51,26 +51,32 @@ class ItemItem(Candidate):
         return scores.toarray() if sp.issparse(scores) else np.asarray(scores)
 
     def tune(self, rows, test, exclude) -> dict:
-        """The settings first (B solved once each, no decay), then the decay for the best of them: a search
-        along each axis in turn, since every try scores all the validation users."""
-        fitted_setting, fitted_b = {k: getattr(self, k) for k in self.settings_grid()[0]}, self.b
-        self.tau, best = None, (-np.inf, {}, None)
-        for setting in self.settings_grid():
-            vars(self).update(setting)
-            self.b = fitted_b if setting == fitted_setting else self.item_weights(self.x)
+        """The settings first (no decay), then the decay for the best of them: a search along each axis in
+        turn, since every try scores all the validation users. The settings walk their ordered grid from the
+        fitted one (:func:`walk_grid`): each step solves B again, and only the best B stays in memory."""
+        grid, fitted_b, kept = self.settings_grid(), self.b, {}
+        start, self.tau = grid.index({k: getattr(self, k) for k in grid[0]}), None
+
+        def ndcg_at(i: int) -> float:
+            vars(self).update(grid[i])
+            self.b = fitted_b if i == start else self.item_weights(self.x)
             ndcg = validation_ndcg(self.score, rows, test, exclude)
-            if ndcg > best[0]:
-                best = (ndcg, setting, self.b)
-        del fitted_b  # only the best B stays in memory
-        ndcg_at_tau, (_, setting, self.b) = {None: best[0]}, best
-        vars(self).update(setting)
+            if ndcg > kept.get("ndcg", -np.inf):
+                kept.update(ndcg=ndcg, b=self.b)
+            self.b = None
+            return ndcg
+
+        best, tried = walk_grid(len(grid), start, ndcg_at)
+        del fitted_b
+        vars(self).update(grid[best])
+        self.b, ndcg_at_tau = kept["b"], {None: tried[best]}
         for tau in self.TAU_GRID[1:] if self.recency is not None else ():
             self.tau = tau
             ndcg_at_tau[tau] = validation_ndcg(self.score, rows, test, exclude)
         self.tau = max(ndcg_at_tau, key=ndcg_at_tau.get)
-        chosen = {**setting, "tau": self.tau}
-        log.info("%s: %s chosen on validation (ndcg@10 %.4f; %d settings tried)", self.name, chosen,
-                 ndcg_at_tau[self.tau], len(self.settings_grid()) + len(ndcg_at_tau) - 1)
+        chosen = {**grid[best], "tau": self.tau}
+        log.info("%s: %s chosen on validation (ndcg@10 %.4f; %d of %d settings and %d decays tried)", self.name,
+                 chosen, ndcg_at_tau[self.tau], len(tried), len(grid), len(ndcg_at_tau) - 1)
         return chosen
 
 

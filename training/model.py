@@ -19,15 +19,18 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Validation:
-    """Held-out positives to pick the number of epochs on, and what to exclude when ranking them."""
+    """Held-out positives to pick the number of epochs on, what to exclude when ranking them, and the rows
+    judged (default: a sample of the rows with held-out positives)."""
 
     test: sp.csr_matrix
     exclude: sp.csr_matrix
+    rows: np.ndarray | None = None
 
     def ndcg(self, model: LightFM, features: Features) -> float:
-        """NDCG@10 of ``model``'s lists for (a sample of) the users with held-out positives, in batches."""
+        """NDCG@10 of ``model``'s lists for the judged users, in batches."""
         representations = Representations.of(model, features)
-        rows = evaluate.sample_rows(np.flatnonzero(np.diff(self.test.indptr)), MAX_EVAL_USERS)
+        rows = self.rows if self.rows is not None else evaluate.sample_rows(
+            np.flatnonzero(np.diff(self.test.indptr)), MAX_EVAL_USERS)
         return validation_ndcg(representations.score, rows, self.test, self.exclude)
 
 

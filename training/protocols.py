@@ -7,9 +7,10 @@ test positive is excluded from the ranking.
 B (cold start): users split into seeded folds; a fold's users are held out entirely,
 the models learn from the other users only and see just the held-out users'
 demographics; all their positives are the test. Folds are judged until enough users are
-(:data:`training.config.MAX_COLD_USERS`): all five on a small audience, two on a large one. Because the choice of held-out users
-moves the numbers more than models differ, models are compared per user, with a
-paired bootstrap interval of the NDCG@10 difference.
+(:data:`training.config.MAX_COLD_USERS`): all five on a small audience, two on a larger one, and one
+when a fold alone holds that many. Because the choice of held-out users moves the numbers
+more than models differ, models are compared per user, with a paired bootstrap interval of
+the NDCG@10 difference.
 
 Both are judged in batches of users, on a seeded sample of at most ``max_users`` test users
 (:data:`training.config.MAX_EVAL_USERS`) when there are more: each metric then carries its
@@ -82,13 +83,14 @@ def _temporal_set(features: Features, split: Split, max_users: int | None) -> Ev
 def cold_folds(features: Features, interactions: pd.DataFrame, n_folds: int = N_FOLDS, seed: int = SEED,
                max_users: int | None = MAX_COLD_USERS) -> list[EvalSet]:
     """Protocol B's matrices, one per fold of users (seeded). Every model is fitted once per fold, so only
-    as many folds are judged as reach ``max_users`` held-out users (at least two), and together they are
-    judged on ``max_users`` users at most: on a small audience all five folds, on a large one two."""
+    as many folds are judged as reach ``max_users`` held-out users, and together they are
+    judged on ``max_users`` users at most: on a small audience all five folds, on a larger one two, and
+    one when a fold alone holds ``max_users`` users (each fold fits every cold-start model once more)."""
     pos = features.interaction_matrix(positives(interactions)).tocsr()
     order = np.random.default_rng(seed).permutation(pos.shape[0])
     held_out_folds = np.array_split(order, n_folds)
     if max_users is not None:
-        judged = min(n_folds, max(2, -(-max_users // max(len(held_out_folds[0]), 1))))
+        judged = min(n_folds, max(1, -(-max_users // max(len(held_out_folds[0]), 1))))
         held_out_folds = held_out_folds[:judged]
     folds = []
     for held_out in held_out_folds:
@@ -159,8 +161,8 @@ def run_protocol(sets: list[EvalSet], candidates: dict[str, Candidate], users: p
         started = time.perf_counter()
         for i, eval_set in enumerate(sets, 1):
             if tune:
-                candidate.fit_once(eval_set.train, eval_set.recency)
-                settings[name] = candidate.tune(eval_set.test_rows, eval_set.test, eval_set.exclude)
+                settings[name] = candidate.fit_tuned(eval_set.train, eval_set.recency, eval_set.test_rows,
+                                                     eval_set.test, eval_set.exclude)
             ndcg = judged.add(set_scorer(candidate, eval_set, users), eval_set)
             if partial is not None:
                 judged_partial.add(set_scorer(candidate, eval_set, partial_users), eval_set)

@@ -3,8 +3,8 @@
 Trials are judged on a validation split of protocol A's training positives, never on
 its test positives, so the evaluation that follows stays honest. Each trial is logged
 with the epochs early stopping chose; the best trial's parameters are returned with
-every trial (the run's validation fit then chooses the epochs again, by early stopping on its own
-data, and the later fits keep them).
+every trial (the run's validation fit then chooses the epochs again, by early stopping on the
+validation split, and the later fits keep them).
 """
 from __future__ import annotations
 

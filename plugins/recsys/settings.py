@@ -88,6 +88,10 @@ class Settings:
     ui_port: int = field(default_factory=lambda: int(_env("RECSYS_UI_PORT", "8080")))
     dbt_docs_port: int = field(default_factory=lambda: int(_env("RECSYS_DBT_DOCS_PORT", "8081")))
     dashboards_port: int = field(default_factory=lambda: int(_env("RECSYS_DASHBOARDS_PORT", "8082")))
+    # BLAS threads of the train task and of publish's fold-in solves (dense products, EASE): the same lists for
+    # the same count, and these tasks run alone, so every CPU by default (OPENBLAS_NUM_THREADS=1 elsewhere).
+    # LightFM's own threads are the DAG param lightfm_threads.
+    blas_threads: int = field(default_factory=lambda: int(_env("RECSYS_BLAS_THREADS", str(os.cpu_count() or 1))))
     # Spark.
     spark_master: str = field(default_factory=lambda: _env("RECSYS_SPARK_MASTER", "local[2]"))
     spark_driver_memory: str = field(default_factory=lambda: _env("RECSYS_SPARK_DRIVER_MEMORY", "2g"))

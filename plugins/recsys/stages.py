@@ -116,9 +116,13 @@ def swap_warehouse(settings: Settings, ds: str) -> dict:
     return swap_in(backends.warehouse_hook(settings), ds)
 
 
-def train(settings: Settings, ds: str, dag_run_id: str, dataset: str, tuning_trials: int = 0) -> dict:
+def train(settings: Settings, ds: str, dag_run_id: str, dataset: str, tuning_trials: int = 0,
+          lightfm_threads: int = 1) -> dict:
     """Train and evaluate on the training marts (loaded from ``dataset``); store the run and its report in
-    the registry. With ``tuning_trials`` > 0, search the hyperparameters first and train with the best."""
+    the registry. With ``tuning_trials`` > 0, search the hyperparameters first and train with the best;
+    ``lightfm_threads`` > 1 trains LightFM faster, but a rerun then matches in quality, not list for list."""
+    from threadpoolctl import threadpool_limits
+
     from recsys.serving import registry
     from recsys.serving.signing import signing_key
     from recsys.warehouse.load import load_model_metrics
@@ -133,7 +137,9 @@ def train(settings: Settings, ds: str, dag_run_id: str, dataset: str, tuning_tri
              len(data.interactions), len(data.users), len(data.items), len(data.book_candidates))
     run = {"run_id": registry.model_run_id(ds, dag_run_id), "ds": ds, "dag_run_id": dag_run_id,
            "dataset": dataset, "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    trained, metrics, files, params = train_run(data, ModelParams(), run, tuning_trials)
+    with threadpool_limits(settings.blas_threads, "blas"):
+        trained, metrics, files, params = train_run(data, ModelParams(num_threads=lightfm_threads), run,
+                                                    tuning_trials)
     s3, key = backends.s3_hook(settings), signing_key(settings)
     registry.save_run(s3, settings.lake_bucket, key, run["run_id"], trained, params.as_dict(), metrics, data, files)
     load_model_metrics(backends.warehouse_loader(settings, s3), s3, settings.lake_bucket,
@@ -192,6 +198,7 @@ def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) ->
     version ``run_id`` with its catalogue, point readers at it, and notify; skipped (nothing written) when a
     newer ds is already live, so a backfill or a cleared old run never replaces newer recommendations."""
     from airflow.sdk.exceptions import AirflowSkipException
+    from threadpoolctl import threadpool_limits
 
     from recsys.lake_io import read_jsonl
     from recsys.serving import notify, publish, registry, versions
@@ -209,7 +216,8 @@ def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) ->
     with fail_for_good(UntrustedArtefactError):
         data = registry.load_training_data(hook, settings.lake_bucket, key, run_id)
         metrics = registry.load_metrics(hook, settings.lake_bucket, key, run_id)
-    write_api_files(hook, settings.lake_bucket, run_id, data, metrics)
+    with threadpool_limits(settings.blas_threads, "blas"):  # the fold-in's EASE solves
+        write_api_files(hook, settings.lake_bucket, run_id, data, metrics)
     records = [r for object_key in lake.scored_keys(ds) for r in read_jsonl(hook, settings.lake_bucket, object_key)]
     version = publish.publish_version(dynamodb, settings.recs_table, publish.stamped(records, run_id, ds, generated_at),
                                       run_id, ds, settings.recs_retention_days)

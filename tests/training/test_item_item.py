@@ -5,6 +5,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from tests.training.toy_data import block_with_a_gap
+from training.interface import validation_ndcg
 from training.item_item import EASE, ItemKNN
 
 
@@ -63,3 +64,32 @@ def test_the_recency_decay_is_chosen_by_validation_not_fixed():
         test = sp.csr_matrix(([1.0], ([10], [next_item])), shape=likes.shape)
         chosen[next_item] = EASE().fit(likes, recency).tune(np.array([10]), test, likes)["tau"]
     assert chosen[7] is not None and chosen[1] is None, chosen
+
+
+class CountingEASE(EASE):
+    """EASE counting its solves of B."""
+
+    solves = 0
+
+    def item_weights(self, x):
+        self.solves += 1
+        return super().item_weights(x)
+
+
+def test_the_settings_search_reaches_the_best_of_the_grid_without_solving_all_of_it():
+    rng = np.random.default_rng(7)
+    taste = rng.random((300, 4)) @ rng.random((4, 60))  # low-rank tastes: a smooth NDCG along l2
+    likes = sp.csr_matrix((taste > np.quantile(taste, 0.8, axis=1, keepdims=True)).astype(np.float32))
+    held = likes.multiply(sp.csr_matrix(rng.random(likes.shape) < 0.2)).tocsr()
+    train, rows = (likes - held).tocsr(), np.flatnonzero(np.diff(held.indptr))
+    train.eliminate_zeros()
+
+    def ndcg_at(l2: float) -> float:
+        model = EASE()
+        model.l2 = l2
+        return validation_ndcg(model.fit(train).score, rows, held, train)
+
+    model = CountingEASE().fit(train)
+    chosen = model.tune(rows, held, train)
+    assert np.isclose(ndcg_at(chosen["l2"]), max(ndcg_at(l2) for l2 in EASE.L2_GRID))
+    assert model.solves < 1 + len(EASE.L2_GRID)  # the fit, then part of the grid

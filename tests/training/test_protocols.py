@@ -55,7 +55,7 @@ def test_a_sample_of_users_is_judged_when_there_are_more_and_says_how_sure_it_is
         data, features, users, max_users=100)[0].per_user_ndcg["ease"].index)  # the same users every time
 
 
-def test_protocol_b_judges_every_fold_of_a_small_audience_and_two_of_a_large_one(setup):
+def test_protocol_b_judges_every_fold_of_a_small_audience_and_fewer_of_a_large_one(setup):
     data, features, _ = setup
     small = protocols.cold_folds(features, data.interactions)  # 360 users: fewer than MAX_COLD_USERS
     assert len(small) == protocols.N_FOLDS and all(f.max_users == 1000 for f in small)
@@ -63,3 +63,5 @@ def test_protocol_b_judges_every_fold_of_a_small_audience_and_two_of_a_large_one
     assert not set.intersection(*held_out[:2])  # folds hold out different users
     large = protocols.cold_folds(features, data.interactions, max_users=100)  # as if 100 were a lot
     assert len(large) == 2 and [set(f.test_rows) <= h for f, h in zip(large, held_out)] == [True, True]
+    huge = protocols.cold_folds(features, data.interactions, max_users=50)  # one fold (72 users) is enough
+    assert len(huge) == 1 and len(huge[0].test_rows) == 50 and set(huge[0].test_rows) <= held_out[0]
