@@ -28,13 +28,16 @@ Scorer = Callable[[np.ndarray], np.ndarray]  # user rows -> (len(rows) x items) 
 
 def top_k(scores: np.ndarray, k: int, exclude: sp.csr_matrix | None = None) -> np.ndarray:
     """Indices of the ``k`` best items per row, best first, never an excluded item."""
-    scores = np.array(scores, dtype=np.float64, copy=True)
+    # One copy, in the scores' own precision (float32 stays float32: the same order, half the memory
+    # traffic of an upcast), negated in place so that the smallest come first.
+    cost = np.array(scores, dtype=np.result_type(scores, np.float32), copy=True)
+    np.negative(cost, out=cost)
     if exclude is not None:
         rows, cols = exclude.nonzero()
-        scores[rows, cols] = -np.inf
-    k = min(k, scores.shape[1])
-    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+        cost[rows, cols] = np.inf
+    k = min(k, cost.shape[1])
+    part = np.argpartition(cost, k - 1, axis=1)[:, :k]
+    order = np.argsort(np.take_along_axis(cost, part, axis=1), axis=1, kind="stable")
     return np.take_along_axis(part, order, axis=1)
 
 
