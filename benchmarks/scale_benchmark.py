@@ -119,7 +119,7 @@ def bench(n_ratings: int, work: Path, lightfm_threads: int = 1) -> dict:
                   "peak_rss_mb": round(memory.peak(t["start"], t["end"]) / 2**20)} for t in task_times(env)]
         result = {"ratings": counts["ratings.dat"], "users": size.users, "movies": size.movies,
                   "wall_seconds": round(ended - began, 1), "peak_rss_mb": round(memory.peak() / 2**20),
-                  "tasks": tasks, "model": model_metrics(settings)}
+                  "lightfm_threads": lightfm_threads, "tasks": tasks, "model": model_metrics(settings)}
     finally:
         _run([*cli, "wipe"], env, logs.parent.parent / f"wipe-{n_ratings}.log")
     log.info("%d ratings: %.0fs wall, peak %d MB, ndcg@10 %.4f", n_ratings, result["wall_seconds"],
@@ -210,12 +210,22 @@ def markdown(results: list[dict], meta: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _kept_results(path: Path, sizes: list[int]) -> list[dict]:
+    """The results of an earlier report at sizes not measured again (a size is its generator target, within 5%)."""
+    if not path.exists():
+        return []
+    return [r for r in json.loads(path.read_text())["results"]
+            if all(abs(r["ratings"] - n) > 0.05 * n for n in sizes)]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ratings", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--work", type=Path, default=ROOT / ".state" / "bench-scale",
                         help="state folders of the runs (removed after each)")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the report's results of other sizes (measured earlier) beside the new ones")
     parser.add_argument("--lightfm-threads", type=int, default=1,
                         help="the DAG param lightfm_threads (1 = reproducible lists; more = faster)")
     args = parser.parse_args(argv)
@@ -225,9 +235,9 @@ def main(argv: list[str] | None = None) -> None:
     meta = {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30),
             "python": platform.python_version(), "date": datetime.now().strftime("%Y-%m-%d"),
             "lightfm_threads": args.lightfm_threads}
-    results = []
+    results = _kept_results(args.out / "scale_benchmark.json", args.ratings) if args.keep else []
     for n in args.ratings:
-        results.append(bench(n, args.work, args.lightfm_threads))
+        results = sorted([*results, bench(n, args.work, args.lightfm_threads)], key=lambda r: r["ratings"])
         # written after every size, so a long run's finished sizes are kept
         args.out.mkdir(parents=True, exist_ok=True)
         plot(results, args.out / "scale_benchmark.png")

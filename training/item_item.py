@@ -52,8 +52,9 @@ class ItemItem(Candidate):
 
     def tune(self, rows, test, exclude) -> dict:
         """The settings first (no decay), then the decay for the best of them: a search along each axis in
-        turn, since every try scores all the validation users. The settings walk their ordered grid from the
-        fitted one (:func:`walk_grid`): each step solves B again, and only the best B stays in memory."""
+        turn, since every try scores all the validation users. Each axis is walked along its ordered grid
+        (:func:`walk_grid`), the settings from the fitted one (each step solves B again; only the best B stays
+        in memory), the decay from none."""
         grid, fitted_b, kept = self.settings_grid(), self.b, {}
         start, self.tau = grid.index({k: getattr(self, k) for k in grid[0]}), None
 
@@ -69,14 +70,21 @@ class ItemItem(Candidate):
         best, tried = walk_grid(len(grid), start, ndcg_at)
         del fitted_b
         vars(self).update(grid[best])
-        self.b, ndcg_at_tau = kept["b"], {None: tried[best]}
-        for tau in self.TAU_GRID[1:] if self.recency is not None else ():
-            self.tau = tau
-            ndcg_at_tau[tau] = validation_ndcg(self.score, rows, test, exclude)
-        self.tau = max(ndcg_at_tau, key=ndcg_at_tau.get)
+        self.b = kept["b"]
+
+        def ndcg_at_tau(i: int) -> float:  # the decays, from none to the steepest
+            if i == 0:
+                return tried[best]
+            self.tau = self.TAU_GRID[i]
+            return validation_ndcg(self.score, rows, test, exclude)
+
+        no_decay = (0, {0: tried[best]})
+        tau, decays = walk_grid(len(self.TAU_GRID), 0, ndcg_at_tau) if self.recency is not None else no_decay
+        self.tau = self.TAU_GRID[tau]
         chosen = {**grid[best], "tau": self.tau}
-        log.info("%s: %s chosen on validation (ndcg@10 %.4f; %d of %d settings and %d decays tried)", self.name,
-                 chosen, ndcg_at_tau[self.tau], len(tried), len(grid), len(ndcg_at_tau) - 1)
+        log.info("%s: %s chosen on validation (ndcg@10 %.4f; %d of %d settings and %d of %d decays tried)",
+                 self.name, chosen, decays[tau], len(tried), len(grid), len(decays) - 1,
+                 len(self.TAU_GRID) - 1)
         return chosen
 
 
