@@ -165,3 +165,17 @@ def test_the_runs_of_a_day_come_oldest_first_with_their_verified_metrics(stack_s
     runs = registry.metrics_of_day(hook, s.lake_bucket, signing_key(s), "2026-01-20")
     assert [m["run_id"] for m in runs] == ["model-2026-01-20-b", "model-2026-01-20-a"]  # by trained_at, not name
     assert registry.runs_of_day(hook, s.lake_bucket, signing_key(s), "2026-01-20") == [m["run_id"] for m in runs]
+
+
+def test_a_run_of_the_day_signed_under_another_key_is_left_out_not_trusted(stack_settings, caplog):
+    """Seen for real: another deployment's run (another key) indexed under the same day in a shared lake failed
+    the train task after its training, at the listing of the day's runs."""
+    s, hook = stack_settings, lake_hook(stack_settings)
+    registry.save_run(hook, s.lake_bucket, signing_key(s), "model-2026-01-21-ours", {"model": None}, {},
+                      {**metrics("model-2026-01-21-ours", BLEND), "ds": "2026-01-21"}, EMPTY_DATA)
+    registry.save_run(hook, s.lake_bucket, b"another deployment's key", "model-2026-01-21-theirs", {"model": None},
+                      {}, {**metrics("model-2026-01-21-theirs", BLEND), "ds": "2026-01-21"}, EMPTY_DATA)
+    with caplog.at_level("ERROR", logger="recsys.serving.registry"):
+        runs = registry.metrics_of_day(hook, s.lake_bucket, signing_key(s), "2026-01-21")
+    assert [m["run_id"] for m in runs] == ["model-2026-01-21-ours"]
+    assert "model-2026-01-21-theirs of ds=2026-01-21 left out" in caplog.text

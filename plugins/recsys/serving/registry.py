@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import logging
 import pickle
 
 import pyarrow as pa
@@ -22,6 +23,7 @@ from recsys.serving import signing
 from spark.cleaning import lake
 from training.data import TrainingData
 
+log = logging.getLogger(__name__)
 TRAINING_TABLES = tuple(f.name for f in dataclasses.fields(TrainingData))
 SIGNATURES = "signatures.json"
 
@@ -85,10 +87,16 @@ def load_artefacts(hook, bucket: str, key: bytes, run_id: str) -> object:
 
 
 def metrics_of_day(hook, bucket: str, key: bytes, ds: str) -> list[dict]:
-    """The verified metrics of the complete model runs trained for ``ds``, oldest first."""
-    keys = hook.list_keys(bucket_name=bucket, prefix=lake.model_runs_prefix(ds)) or []
-    runs = [load_metrics(hook, bucket, key, json.loads(hook.read_key(k, bucket_name=bucket))["run_id"])
-            for k in keys]
+    """The verified metrics of the complete model runs trained for ``ds``, oldest first. A run indexed under
+    the day whose metrics do not verify (not written under this deployment's key) is left out with an error
+    in the log: it is never trusted, and it does not fail the run that lists the day after its own training."""
+    runs = []
+    for index_key in hook.list_keys(bucket_name=bucket, prefix=lake.model_runs_prefix(ds)) or []:
+        run_id = json.loads(hook.read_key(index_key, bucket_name=bucket))["run_id"]
+        try:
+            runs.append(load_metrics(hook, bucket, key, run_id))
+        except signing.UntrustedArtefactError as untrusted:
+            log.error("model run %s of ds=%s left out: %s", run_id, ds, untrusted)
     return sorted(runs, key=lambda m: (m.get("trained_at", ""), m["run_id"]))
 
 
