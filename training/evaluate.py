@@ -28,8 +28,8 @@ Scorer = Callable[[np.ndarray], np.ndarray]  # user rows -> (len(rows) x items) 
 
 def top_k(scores: np.ndarray, k: int, exclude: sp.csr_matrix | None = None) -> np.ndarray:
     """Indices of the ``k`` best items per row, best first, never an excluded item."""
-    # One copy, in the scores' own precision (float32 stays float32: the same order, half the memory
-    # traffic of an upcast), negated in place so that the smallest come first.
+    # One copy, in the scores' own precision (float32 stays float32: half the memory traffic of an upcast;
+    # the same lists but for the order of exact ties), negated in place so that the smallest come first.
     cost = np.array(scores, dtype=np.result_type(scores, np.float32), copy=True)
     np.negative(cost, out=cost)
     if exclude is not None:
