@@ -64,7 +64,7 @@ class ItemItem(Candidate):
             ndcg = validation_ndcg(self.score, rows, test, exclude)
             if ndcg > kept.get("ndcg", -np.inf):
                 kept.update(ndcg=ndcg, b=self.b)
-            self.b = None
+            self.b = None  # only the fitted and the best B are held while the next one is solved
             return ndcg
 
         best, tried = walk_grid(len(grid), start, ndcg_at)
