@@ -17,6 +17,7 @@ from training.segments import SEGMENT_COLUMNS, segment_key
 from training.split import positives
 
 COLD_REFERENCE = candidates.SegmentPopularity.name
+WARM_REFERENCE = candidates.LightFMModel.name  # the product's model, kept unless a peer is clearly better
 PARTIAL_ANSWERS = ("gender", "age_bucket")  # protocol B again, for a new user who answered only these
 
 log = logging.getLogger(__name__)
@@ -59,13 +60,23 @@ class Timer:
         return result
 
 
-def choose_warm(validation: dict[str, dict]) -> dict:
-    """The warm model: the best validation NDCG@10 of the run (protocol A's test never enters it)."""
+def choose_warm(validation: dict[str, dict], per_user_ndcg: dict[str, pd.Series],
+                reference: str | None = None) -> dict:
+    """The warm model: ``reference`` (the live configuration; the hybrid when there is none or this run does
+    not train it) unless a challenger's paired 95% interval of the per-user validation NDCG@10 difference lies
+    above zero, then the best such challenger. On a small validation split the point scores of models a few
+    hundredths apart swap from day to day; only a clear gain replaces what is served. Protocol A's test never
+    enters the choice."""
+    reference = reference if reference in validation else WARM_REFERENCE
     ndcg = {name: m["ndcg@10"] for name, m in validation.items()}
-    model = max(ndcg, key=ndcg.get)
-    log.info("warm model: %s, best validation ndcg@10 %.4f of %s", model, ndcg[model],
-             {n: round(v, 4) for n, v in ndcg.items()})
-    return {"model": model, "metric": "validation ndcg@10", "validation_ndcg@10": ndcg}
+    paired = {name: protocols.paired_bootstrap(per_user_ndcg[name], per_user_ndcg[reference])
+              for name in validation if name != reference}
+    clear = [name for name, p in paired.items() if p["clear"]]
+    model = max(clear, key=ndcg.get) if clear else reference
+    log.info("warm model: %s, validation ndcg@10 %.4f (reference %s; clearly above it: %s) of %s", model,
+             ndcg[model], reference, clear or "none", {n: round(v, 4) for n, v in ndcg.items()})
+    return {"model": model, "metric": "validation ndcg@10", "reference": reference, "validation_ndcg@10": ndcg,
+            "paired_validation": paired}
 
 
 def exploration_curve(model: Candidate, eval_set: protocols.EvalSet, explorer: explore.Explorer,
@@ -88,11 +99,12 @@ def exploration_curve(model: Candidate, eval_set: protocols.EvalSet, explorer: e
     return curve
 
 
-def evaluate_models(data: TrainingData, features: Features, params: ModelParams,
-                    timer: Timer | None = None) -> tuple[dict, dict[str, Candidate]]:
-    """Choose and judge every model: settings and the warm model on the validation split, every model on
-    protocol A's test, the cold-start models on protocol B (all answers, and partial ones). Returns the
-    metrics and the models, which keep the settings validation chose."""
+def evaluate_models(data: TrainingData, features: Features, params: ModelParams, timer: Timer | None = None,
+                    incumbent: str | None = None) -> tuple[dict, dict[str, Candidate]]:
+    """Choose and judge every model: settings and the warm model (against ``incumbent``, the live
+    configuration, :func:`choose_warm`) on the validation split, every model on protocol A's test, the
+    cold-start models on protocol B (all answers, and partial ones). Returns the metrics and the models,
+    which keep the settings validation chose."""
     timer = timer or Timer()
     users = demographics(data, features)
     models = candidates.build(features, users, params)
@@ -100,7 +112,7 @@ def evaluate_models(data: TrainingData, features: Features, params: ModelParams,
                                         tune=True)
     warm_set = protocols.warm_set(features, data.interactions)
     warm = protocols.run_protocol([warm_set], models, users)
-    selection = choose_warm(validation.metrics)
+    selection = choose_warm(validation.metrics, validation.per_user_ndcg, incumbent)
     curve = timer.timed("exploration", exploration_curve, models[selection["model"]], warm_set,
                         explore.Explorer.build(data.items, features.movie_ids, warm_set.train))
     cold_models = {n: m for n, m in models.items() if m.serves_new_users}
@@ -139,13 +151,13 @@ def per_segment(per_user_ndcg: dict[str, pd.Series], users: pd.DataFrame) -> dic
             for name, ndcg in per_user_ndcg.items()}
 
 
-def train_and_evaluate(data: TrainingData, params: ModelParams,
-                       timer: Timer | None = None) -> tuple[TrainedModel, dict]:
+def train_and_evaluate(data: TrainingData, params: ModelParams, timer: Timer | None = None,
+                       incumbent: str | None = None) -> tuple[TrainedModel, dict]:
     """Choose and evaluate the models, then refit the warm and the cold-start model on all positives."""
     timer = timer or Timer()
     features = timer.timed("features", build_features, data.users, data.items, params.user_identity_weight,
                            params.item_identity_weight)
-    metrics, models = evaluate_models(data, features, params, timer)
+    metrics, models = evaluate_models(data, features, params, timer, incumbent)
     log.info("refitting on all positives for serving")
     pos = positives(data.interactions)
     all_positives = features.interaction_matrix(pos).tocsr()
@@ -158,11 +170,12 @@ def train_and_evaluate(data: TrainingData, params: ModelParams,
     return TrainedModel(warm, cold, features), metrics
 
 
-def train_run(data: TrainingData, params: ModelParams, run: dict,
-              tuning_trials: int = 0) -> tuple[TrainedModel, dict, dict[str, bytes], ModelParams]:
+def train_run(data: TrainingData, params: ModelParams, run: dict, tuning_trials: int = 0,
+              incumbent: str | None = None) -> tuple[TrainedModel, dict, dict[str, bytes], ModelParams]:
     """A whole model run: optional tuning, evaluation, the final fit and the report.
 
-    ``run`` describes the run (run_id, ds, dataset) and leads the metrics. Returns the trained
+    ``run`` describes the run (run_id, ds, dataset) and leads the metrics; ``incumbent`` is the live
+    configuration, kept unless validation clearly prefers another model. Returns the trained
     model, the metrics, the files to store beside them (report, plots, tuning trials) and the
     parameters used.
     """
@@ -170,7 +183,7 @@ def train_run(data: TrainingData, params: ModelParams, run: dict,
     if tuning_trials > 0:
         params, trials = timer.timed(f"tuning ({tuning_trials} trials)", tuning.tune, data, params, tuning_trials)
         files["tuning.json"] = tuning.trials_json(trials)
-    trained, metrics = train_and_evaluate(data, params, timer)
+    trained, metrics = train_and_evaluate(data, params, timer, incumbent)
     metrics = {**run, "tuning_trials": tuning_trials, **metrics}
     return trained, metrics, {**files, **report.build(metrics)}, params
 

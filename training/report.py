@@ -94,9 +94,11 @@ def _selection(metrics: dict) -> str:
             f"{'yes' if name in metrics.get('baselines', []) else 'no'} |"
             for name, v in selection["validation_ndcg@10"].items()]
     return "\n".join([
-        f"Served to known users: `{selection['model']}`, the best {selection['metric']} of the run (the validation "
+        f"Served to known users: `{selection['model']}`: `{selection['reference']}` (the "
+        "live configuration, or the hybrid) stays unless the paired 95% interval of another model's per-user "
+        f"{selection['metric']} difference lies above zero, then the best such model. The validation "
         "split is protocol A's rule applied once more to what protocol A's models may know; the test never "
-        "enters a choice). Settings (recency decay tau, EASE l2, neighbours, blend weight) were chosen on the "
+        "enters a choice. Settings (recency decay tau, EASE l2, neighbours, blend weight) were chosen on the "
         "same validation split.", "",
         "| model | validation ndcg@10 | protocol A ndcg@10 | settings chosen on validation | baseline |",
         "|---|---:|---:|---|---|", *rows])

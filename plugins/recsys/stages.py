@@ -119,18 +119,23 @@ def swap_warehouse(settings: Settings, ds: str) -> dict:
 def train(settings: Settings, ds: str, dag_run_id: str, dataset: str, tuning_trials: int = 0,
           lightfm_threads: int = 1) -> dict:
     """Train and evaluate on the training marts (loaded from ``dataset``); store the run and its report in
-    the registry. With ``tuning_trials`` > 0, search the hyperparameters first and train with the best;
+    the registry. The live run's model (of the same dataset) stays unless validation clearly prefers another.
+    With ``tuning_trials`` > 0, search the hyperparameters first and train with the best;
     ``lightfm_threads`` > 1 trains LightFM faster, but a rerun then matches in quality, not list for list."""
     from threadpoolctl import threadpool_limits
 
     from recsys.serving import registry
-    from recsys.serving.signing import signing_key
+    from recsys.serving.signing import UntrustedArtefactError, signing_key
     from recsys.warehouse.load import load_model_metrics
     from recsys.warehouse.marts import MARTS_SCHEMA, read_training_data
     from recsys.warehouse.swap import training_schema
     from training.config import ModelParams
+    from training.gate import live_configuration
     from training.pipeline import train_run
 
+    s3, key = backends.s3_hook(settings), signing_key(settings)
+    with fail_for_good(UntrustedArtefactError):
+        incumbent = live_configuration(registry.published_metrics(s3, settings.lake_bucket, key), dataset)
     warehouse = backends.warehouse_hook(settings)
     data = read_training_data(warehouse, training_schema(warehouse, ds, MARTS_SCHEMA))
     log.info("training data: %d interactions, %d users, %d movies, %d book candidates",
@@ -139,8 +144,7 @@ def train(settings: Settings, ds: str, dag_run_id: str, dataset: str, tuning_tri
            "dataset": dataset, "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     with threadpool_limits(settings.blas_threads, "blas"):
         trained, metrics, files, params = train_run(data, ModelParams(num_threads=lightfm_threads), run,
-                                                    tuning_trials)
-    s3, key = backends.s3_hook(settings), signing_key(settings)
+                                                    tuning_trials, incumbent)
     registry.save_run(s3, settings.lake_bucket, key, run["run_id"], trained, params.as_dict(), metrics, data, files)
     load_model_metrics(backends.warehouse_loader(settings, s3), s3, settings.lake_bucket,
                        registry.metrics_of_day(s3, settings.lake_bucket, key, ds), ds)

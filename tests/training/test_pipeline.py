@@ -8,11 +8,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from training import candidates
 from training.config import ModelParams
-from training.pipeline import demographics, score, score_segments, segment_key, train_and_evaluate
+from training.pipeline import choose_warm, demographics, score, score_segments, segment_key, train_and_evaluate
 from training.split import positives
 
 PARAMS = ModelParams(epochs=15)
@@ -23,8 +24,10 @@ def test_the_run_serves_its_best_validated_model_which_beats_every_baseline(samp
     trained, metrics = train_and_evaluate(sample_training_data, PARAMS)
     warm, cold = metrics["protocols"]["A"], metrics["protocols"]["B"]
     validation = metrics["selection"]["validation_ndcg@10"]
-    chosen = metrics["published_model"]
-    assert chosen == max(validation, key=validation.get) == trained.warm.name
+    chosen, paired = metrics["published_model"], metrics["selection"]["paired_validation"]
+    assert chosen == trained.warm.name
+    assert chosen == "lightfm_hybrid" or paired[chosen]["clear"]  # a peer replaces the hybrid only when clearly better
+    assert chosen == max((n for n in validation if n == "lightfm_hybrid" or paired[n]["clear"]), key=validation.get)
     assert set(validation) == set(warm) and "lightfm_hybrid" in warm  # the hybrid is trained and reported
     assert warm["lightfm_hybrid"]["n_test_users"] > 300
     assert warm[chosen]["ndcg@10"] >= max(warm[n]["ndcg@10"] for n in metrics["baselines"]), warm
@@ -37,6 +40,22 @@ def test_the_run_serves_its_best_validated_model_which_beats_every_baseline(samp
     assert set(metrics["exploration"]) == {"0.0", "0.1", "0.25", "0.5", "1.0"}
     assert {"features", "validation: ease", "protocol A: lightfm_hybrid", "protocol B: naive_bayes",
             f"refit: {chosen}"} <= set(metrics["seconds"])
+
+
+def test_the_live_configuration_is_served_until_a_peer_is_clearly_better_on_validation():
+    rng = np.random.default_rng(0)
+    noise = pd.Series(rng.random(400))
+    per_user = {"lightfm_hybrid": noise, "ease": noise + 0.2 * rng.standard_normal(400) + 0.002,
+                "segment_pop": noise - 0.2, "blend": noise + 0.05}
+    validation = {name: {"ndcg@10": float(ndcg.mean())} for name, ndcg in per_user.items()}
+
+    within_noise = {n: per_user[n] for n in ("lightfm_hybrid", "ease", "segment_pop")}
+    assert validation["ease"]["ndcg@10"] > validation["lightfm_hybrid"]["ndcg@10"]
+    assert choose_warm({n: validation[n] for n in within_noise}, within_noise)["model"] == "lightfm_hybrid"
+    assert choose_warm({n: validation[n] for n in within_noise}, within_noise, "ease")["model"] == "ease"
+    assert choose_warm(validation, per_user, "segment_pop")["model"] == "blend"  # clearly above the live one
+    chosen = choose_warm(validation, per_user, "retired_model")  # a live model this run does not train
+    assert chosen["reference"] == "lightfm_hybrid" and chosen["model"] == "blend"
 
 
 def test_training_is_reproducible_across_processes(tmp_path):

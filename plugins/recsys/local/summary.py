@@ -64,7 +64,7 @@ def _print_model_runs(s3, bucket: str, key: bytes, ds: str) -> str | None:
             print(f"  {name:<28} ndcg@10={m['ndcg@10']:.4f}  precision@10={m['precision@10']:.4f}  "
                   f"coverage@10={m['coverage@10']:.3f}")
     cold = metrics["cold_start"]
-    print(f"  known users served: {metrics['published_model']} (best validation ndcg@10 of the run)")
+    print(f"  known users served: {metrics['published_model']} (chosen on validation)")
     print(f"  new users served:   {cold['model']} (reference {cold['reference']})")
     live = registry.published_run(s3, bucket)
     print(f"  live now (models/published.json): {live['run_id'] + ' of ds ' + live['ds'] if live else 'nothing'}"
