@@ -12,8 +12,8 @@ is the luck of which users are in the test, and refusing on it stops daily publi
 for nothing (seen on the bundled sample's 120 users when validation picked the best point score:
 segment popularity served, naive Bayes scored 0.018 more on the test, interval [-0.042, +0.006]).
 ``below``: any lower point score against a baseline refuses, so what is published never scores
-below a simple peer of its run; the live configuration is still judged by the interval. Scores of older runs are never compared: they were
-measured on other test sets.
+below a simple peer of its run; the live configuration is still judged by the interval. Scores of
+older runs are never compared: they were measured on other test sets.
 """
 from __future__ import annotations
 
