@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from airflow.listeners import hookimpl
 
 from recsys.warehouse.schema import RAW_SCHEMA
+from recsys.warehouse.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +41,12 @@ def task_run_row(ti, state: str, now: datetime | None = None) -> dict:
 def record(hook, row: dict) -> None:
     """Replace the row of this try in one transaction (a repeated listener call never doubles it)."""
     key = ("dag_run_id", "task_id", "map_index", "try_number")
-    conn = hook.get_conn()  # not hook.run: its three log lines per task would drown the task's own
-    try:
-        cur = conn.cursor()
+    with transaction(hook) as cur:  # not hook.run: its three log lines per task would drown the task's own
         cur.execute(f"create schema if not exists {RAW_SCHEMA}")  # the first tasks end before the first load
         cur.execute(DDL)
         cur.execute(f"delete from {TABLE} where " + " and ".join(f"{k} = %s" for k in key), [row[k] for k in key])
         cur.execute(f"insert into {TABLE} ({', '.join(COLUMNS)}) values ({', '.join(['%s'] * len(COLUMNS))})",
                     [row[c] for c in COLUMNS])
-        conn.commit()
-    finally:
-        conn.close()
     log.info("recorded %s try %d: %s in %.1f s", row["task_id"], row["try_number"], row["state"], row["seconds"])
 
 

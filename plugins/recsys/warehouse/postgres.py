@@ -12,6 +12,7 @@ import pyarrow.csv as pacsv
 from recsys.lake_io import read_parquet
 from recsys.warehouse.schema import (RAW_SCHEMA, PartitionSource, create_table_sql, drop_if_columns_changed,
                                      load_time, parquet_columns, table_columns)
+from recsys.warehouse.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -66,20 +67,16 @@ class PostgresCopyLoader:
 
     def _transaction(self, tables: dict[str, Callable[[], pa.Table]], ds: str) -> dict[str, int]:
         loaded = {}
-        conn = self.hook.get_conn()
-        try:
-            with conn, conn.cursor() as cur:
-                cur.execute(f"create schema if not exists {RAW_SCHEMA}")
-                for i, (name, read) in enumerate(tables.items(), 1):
-                    try:
-                        loaded[name] = _replace(cur, name, read(), ds)
-                    except Exception as exc:
-                        exc.add_note(f"while loading raw.{name} ds={ds}: nothing of this load was committed")
-                        raise
-                    log.info("[%d/%d] raw.%s ds=%s: %d rows (committed with the others)", i, len(tables), name,
-                             ds, loaded[name])
-        finally:
-            conn.close()
+        with transaction(self.hook) as cur:
+            cur.execute(f"create schema if not exists {RAW_SCHEMA}")
+            for i, (name, read) in enumerate(tables.items(), 1):
+                try:
+                    loaded[name] = _replace(cur, name, read(), ds)
+                except Exception as exc:
+                    exc.add_note(f"while loading raw.{name} ds={ds}: nothing of this load was committed")
+                    raise
+                log.info("[%d/%d] raw.%s ds=%s: %d rows (committed with the others)", i, len(tables), name,
+                         ds, loaded[name])
         return loaded
 
 

@@ -10,6 +10,7 @@ import logging
 
 from recsys.warehouse.schema import RAW_SCHEMA
 from recsys.warehouse.swap import build_schema
+from recsys.warehouse.transaction import transaction
 from spark.cleaning import lake
 
 log = logging.getLogger(__name__)
@@ -24,22 +25,14 @@ def purge_deleted_users(hook, ds: str, carried: list[str]) -> dict[str, int]:
     targets = [(RAW_SCHEMA, t) for t in RAW_TABLES_WITH_USERS] + [
         (build_schema(name.split(".")[0]), name.split(".")[1]) for name in carried]
     removed = {}
-    conn = hook.get_conn()
-    try:
-        with conn.cursor() as cur:
-            for schema, table in targets:
-                cur.execute("select count(*) from information_schema.columns where table_schema = %s "
-                            "and table_name = %s and column_name = 'user_id'", (schema, table))
-                if not cur.fetchone()[0]:  # a history without users has nothing to purge
-                    continue
-                target = f"{schema}.{table}"
-                cur.execute(f"delete from {target} where user_id in ({deleted_ids})", (ds,))
-                removed[target] = cur.rowcount
-        conn.commit()
-    except Exception:
-        conn.rollback()
-        raise
-    finally:
-        conn.close()
+    with transaction(hook) as cur:
+        for schema, table in targets:
+            cur.execute("select count(*) from information_schema.columns where table_schema = %s "
+                        "and table_name = %s and column_name = 'user_id'", (schema, table))
+            if not cur.fetchone()[0]:  # a history without users has nothing to purge
+                continue
+            target = f"{schema}.{table}"
+            cur.execute(f"delete from {target} where user_id in ({deleted_ids})", (ds,))
+            removed[target] = cur.rowcount
     log.info("purged the users deleted up to ds=%s: %s", ds, removed)
     return removed

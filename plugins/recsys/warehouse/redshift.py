@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from recsys.lake_io import parquet_keys
 from recsys.warehouse.schema import (RAW_SCHEMA, PartitionSource, column_defs, create_table_sql,
                                      drop_if_columns_changed, load_time, parquet_columns, table_columns)
+from recsys.warehouse.transaction import transaction
 from spark.cleaning import lake
 
 log = logging.getLogger(__name__)
@@ -111,22 +112,14 @@ class RedshiftCopyLoader:
                   for name, sources in partitions.items()}
         loaded_at = load_time().isoformat(sep=" ")
         loaded = {}
-        conn = self.hook.get_conn()
-        try:
-            with conn.cursor() as cur:
-                cur.execute(f"create schema if not exists {RAW_SCHEMA}")
-                for name, sources in staged.items():
-                    try:
-                        loaded[name] = self._replace(cur, name, sources, ds, loaded_at)
-                    except Exception as exc:
-                        exc.add_note(f"while loading raw.{name} ds={ds}: nothing of this load was committed")
-                        raise
-            conn.commit()
-        except Exception:
-            conn.rollback()
-            raise
-        finally:
-            conn.close()
+        with transaction(self.hook) as cur:
+            cur.execute(f"create schema if not exists {RAW_SCHEMA}")
+            for name, sources in staged.items():
+                try:
+                    loaded[name] = self._replace(cur, name, sources, ds, loaded_at)
+                except Exception as exc:
+                    exc.add_note(f"while loading raw.{name} ds={ds}: nothing of this load was committed")
+                    raise
         return loaded
 
     def replace_partition(self, name: str, sources: list[PartitionSource], ds: str) -> int:

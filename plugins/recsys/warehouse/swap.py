@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 
+from recsys.warehouse.transaction import transaction
+
 log = logging.getLogger(__name__)
 
 BUILD_SUFFIX = "_next"  # dbt var schema_suffix of the DAG's first dbt group
@@ -69,30 +71,22 @@ def incremental_models(manifest: dict) -> list[tuple[str, str]]:
 def prepare_build(hook, ds: str, carried: list[tuple[str, str]]) -> dict:
     """Empty ``_next`` schemas for building ``ds``, marked with it, with a copy of the live ``carried``
     tables (incremental models add the new ds to their history instead of starting over)."""
-    conn = hook.get_conn()
-    try:
-        with conn.cursor() as cur:
-            live = _schemas(cur)
-            for schema in SWAPPED_SCHEMAS:
-                cur.execute(f"drop schema if exists {build_schema(schema)} cascade")
-                cur.execute(f"create schema {build_schema(schema)}")
-            cur.execute(f"create table {build_schema('marts')}.{AS_OF_TABLE} (ds date, build_started_at timestamp)")
-            cur.execute(f"insert into {build_schema('marts')}.{AS_OF_TABLE} values (%s, %s)",
-                        (ds, datetime.now(timezone.utc).replace(tzinfo=None)))
-            copied = []
-            for schema, table in carried:
-                cur.execute("select count(*) from information_schema.tables where table_schema = %s "
-                            "and table_name = %s", (schema, table))
-                if schema in live and cur.fetchone()[0]:
-                    cur.execute(f"create table {build_schema(schema)}.{table} (like {schema}.{table})")
-                    cur.execute(f"insert into {build_schema(schema)}.{table} select * from {schema}.{table}")
-                    copied.append(f"{schema}.{table}")
-        conn.commit()
-    except Exception:
-        conn.rollback()
-        raise
-    finally:
-        conn.close()
+    with transaction(hook) as cur:
+        live = _schemas(cur)
+        for schema in SWAPPED_SCHEMAS:
+            cur.execute(f"drop schema if exists {build_schema(schema)} cascade")
+            cur.execute(f"create schema {build_schema(schema)}")
+        cur.execute(f"create table {build_schema('marts')}.{AS_OF_TABLE} (ds date, build_started_at timestamp)")
+        cur.execute(f"insert into {build_schema('marts')}.{AS_OF_TABLE} values (%s, %s)",
+                    (ds, datetime.now(timezone.utc).replace(tzinfo=None)))
+        copied = []
+        for schema, table in carried:
+            cur.execute("select count(*) from information_schema.tables where table_schema = %s "
+                        "and table_name = %s", (schema, table))
+            if schema in live and cur.fetchone()[0]:
+                cur.execute(f"create table {build_schema(schema)}.{table} (like {schema}.{table})")
+                cur.execute(f"insert into {build_schema(schema)}.{table} select * from {schema}.{table}")
+                copied.append(f"{schema}.{table}")
     log.info("warehouse: building ds=%s into %s; carried over %s", ds, [build_schema(s) for s in SWAPPED_SCHEMAS],
              copied or "nothing")
     return {"carried": copied}
@@ -101,15 +95,11 @@ def prepare_build(hook, ds: str, carried: list[tuple[str, str]]) -> dict:
 def training_schema(hook, ds: str, schema: str = "marts") -> str:
     """Where the training marts of ``ds`` are: its build schema before the swap, the live one after it
     (a retry of training once the day is live)."""
-    conn = hook.get_conn()
-    try:
-        with conn.cursor() as cur:
-            if _as_of(cur, build_schema("marts")) == ds:
-                return build_schema(schema)
-            if live_ds(cur) == ds:
-                return schema
-    finally:
-        conn.close()
+    with transaction(hook) as cur:
+        if _as_of(cur, build_schema("marts")) == ds:
+            return build_schema(schema)
+        if live_ds(cur) == ds:
+            return schema
     raise RuntimeError(f"the marts of ds={ds} are neither being built nor live; rerun this ds from "
                        f"prepare_warehouse_build")
 
@@ -117,29 +107,21 @@ def training_schema(hook, ds: str, schema: str = "marts") -> str:
 def swap_in(hook, ds: str) -> dict:
     """Swap the ``_next`` schemas built for ``ds`` in for the live ones, in one transaction; when the live
     schemas hold a newer ds, drop the ``_next`` schemas instead. Returns what was done."""
-    conn = hook.get_conn()
-    try:
-        with conn.cursor() as cur:
-            missing = [build_schema(s) for s in SWAPPED_SCHEMAS if build_schema(s) not in _schemas(cur)]
-            if missing:
-                raise RuntimeError(f"ds={ds}: {missing} were not built; run the dbt tasks of this ds first")
-            _check_build_of(cur, ds)
-            live = live_ds(cur)
-            if live and live > ds:
-                for schema in SWAPPED_SCHEMAS:
-                    cur.execute(f"drop schema {build_schema(schema)} cascade")
-                outcome = {"swapped": False, "ds": ds, "live_ds": live}
-            else:
-                for schema in SWAPPED_SCHEMAS:
-                    cur.execute(f"drop schema if exists {schema} cascade")
-                    cur.execute(f"alter schema {build_schema(schema)} rename to {schema}")
-                outcome = {"swapped": True, "ds": ds, "live_ds": ds}
-        conn.commit()
-    except Exception:
-        conn.rollback()
-        raise
-    finally:
-        conn.close()
+    with transaction(hook) as cur:
+        missing = [build_schema(s) for s in SWAPPED_SCHEMAS if build_schema(s) not in _schemas(cur)]
+        if missing:
+            raise RuntimeError(f"ds={ds}: {missing} were not built; run the dbt tasks of this ds first")
+        _check_build_of(cur, ds)
+        live = live_ds(cur)
+        if live and live > ds:
+            for schema in SWAPPED_SCHEMAS:
+                cur.execute(f"drop schema {build_schema(schema)} cascade")
+            outcome = {"swapped": False, "ds": ds, "live_ds": live}
+        else:
+            for schema in SWAPPED_SCHEMAS:
+                cur.execute(f"drop schema if exists {schema} cascade")
+                cur.execute(f"alter schema {build_schema(schema)} rename to {schema}")
+            outcome = {"swapped": True, "ds": ds, "live_ds": ds}
     log.info("warehouse: %s", f"ds={ds} is live" if outcome["swapped"] else
              f"ds={ds} is older than the live ds={outcome['live_ds']}: its build was dropped, the live day stays")
     return outcome
