@@ -58,6 +58,8 @@ class Settings:
     recs_table: str = field(default_factory=lambda: _env("RECSYS_RECS_TABLE", "recsys-recommendations"))
     # a published version's items expire (DynamoDB TTL) this many days after its publish
     recs_retention_days: int = field(default_factory=lambda: int(_env("RECSYS_RECS_RETENTION_DAYS", "30")))
+    # concurrent BatchWriteItem calls of a publish (each a thread; DynamoDB on demand takes many)
+    publish_writers: int = field(default_factory=lambda: int(_env("RECSYS_PUBLISH_WRITERS", "4")))
     api_keys_table: str = field(default_factory=lambda: _env("RECSYS_API_KEYS_TABLE", "recsys-api-keys"))
     api_port: int = field(default_factory=lambda: int(_env("RECSYS_API_PORT", "8000")))
     notify_topic: str = field(default_factory=lambda: _env("RECSYS_NOTIFY_TOPIC", "recsys-runs"))

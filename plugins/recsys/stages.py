@@ -224,7 +224,7 @@ def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) ->
         write_api_files(hook, settings.lake_bucket, run_id, data, metrics)
     records = [r for object_key in lake.scored_keys(ds) for r in read_jsonl(hook, settings.lake_bucket, object_key)]
     version = publish.publish_version(dynamodb, settings.recs_table, publish.stamped(records, run_id, ds, generated_at),
-                                      run_id, ds, settings.recs_retention_days)
+                                      run_id, ds, settings.recs_retention_days, settings.publish_writers)
     with fail_for_good(versions.VersionError):
         pointer = versions.switch_live(table, run_id)
     registry.mark_published(hook, settings.lake_bucket, run_id, ds)  # the gate compares with the live run

@@ -18,7 +18,9 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -63,35 +65,57 @@ def to_item(rec: dict, run_id: str, expires_at: int) -> dict:
     return {**item, KEY: str(item[KEY]), SORT: run_id, TTL: expires_at}
 
 
-def batch_write(dynamodb, table_name: str, items: list[dict], max_attempts: int = 10, base_delay: float = 0.05,
-                sleep=time.sleep) -> int:
-    """Put ``items`` 25 at a time; items DynamoDB returns as unprocessed (throttling) are sent again after an
-    exponential backoff with jitter. Returns how many were written; raises when some never were."""
-    written = 0
-    for start in range(0, len(items), BATCH_SIZE):
-        requests = [{"PutRequest": {"Item": item}} for item in items[start:start + BATCH_SIZE]]
+def batch_write(dynamodb, table_name: str, items: list[dict], writers: int = 1, max_attempts: int = 10,
+                base_delay: float = 0.05, sleep=time.sleep) -> int:
+    """Put ``items`` 25 at a time, ``writers`` batches at once; items DynamoDB returns as unprocessed
+    (throttling) are sent again after an exponential backoff with jitter. Returns how many were written;
+    raises when some never were. With several writers ``dynamodb`` must be a client (thread-safe, unlike a
+    resource); a resource's ``meta.client`` takes the same Python-typed items."""
+    batches = [items[start:start + BATCH_SIZE] for start in range(0, len(items), BATCH_SIZE)]
+    progress = _Progress(len(items), table_name)
+
+    def write(batch: list[dict]) -> int:
+        written, requests = 0, [{"PutRequest": {"Item": item}} for item in batch]
         for attempt in range(max_attempts):
             unprocessed = dynamodb.batch_write_item(RequestItems={table_name: requests}).get("UnprocessedItems", {})
             written += len(requests) - len(unprocessed.get(table_name, []))
             requests = unprocessed.get(table_name, [])
             if not requests:
-                break
+                progress.add(written)
+                return written
             delay = min(base_delay * 2 ** attempt, 5.0) * random.uniform(0.5, 1.0)
             log.warning("%d items unprocessed (throttled); retrying in %.2fs", len(requests), delay)
             sleep(delay)
-        else:
-            raise RuntimeError(f"{len(requests)} items of {table_name} still unprocessed after {max_attempts} "
-                               f"attempts; the task will retry")
-        done = min(start + BATCH_SIZE, len(items))
-        if done % 5000 < BATCH_SIZE or done == len(items):
-            log.info("written %d/%d items to %s", done, len(items), table_name)
-    return written
+        raise RuntimeError(f"{len(requests)} items of {table_name} still unprocessed after {max_attempts} "
+                           f"attempts; the task will retry")
+
+    if writers <= 1:
+        return sum(write(batch) for batch in batches)
+    pool = ThreadPoolExecutor(writers, thread_name_prefix="dynamodb-writer")
+    try:
+        return sum(pool.map(write, batches))
+    finally:  # after a failed batch the queued ones are not sent: the task's retry rewrites the version
+        pool.shutdown(cancel_futures=True)
+
+
+class _Progress:
+    """Logs every 5,000 written items, from any writer thread."""
+
+    def __init__(self, total: int, table_name: str):
+        self.total, self.table_name, self.done, self.lock = total, table_name, 0, threading.Lock()
+
+    def add(self, n: int) -> None:
+        with self.lock:
+            before, self.done = self.done, self.done + n
+            if self.done // 5000 > before // 5000 or self.done == self.total:
+                log.info("written %d/%d items to %s", self.done, self.total, self.table_name)
 
 
 def publish_version(dynamodb, table_name: str, records: list[dict], run_id: str, ds: str,
-                    retention_days: int) -> dict:
-    """Write ``records`` as version ``run_id`` and mark it complete once every item is written and counted;
-    the live pointer is not touched. A retry rewrites a half-written version; a complete one is left as is."""
+                    retention_days: int, writers: int = 1) -> dict:
+    """Write ``records`` as version ``run_id`` (``writers`` batches at once) and mark it complete once every
+    item is written and counted; the live pointer is not touched. A retry rewrites a half-written version;
+    a complete one is left as is."""
     table = dynamodb.Table(table_name)
     existing = table.get_item(Key={KEY: VERSION_ITEM, SORT: run_id}, ConsistentRead=True).get("Item")
     if existing and existing["status"] == "complete" and int(existing["items"]) == len(records):
@@ -102,7 +126,8 @@ def publish_version(dynamodb, table_name: str, records: list[dict], run_id: str,
     record = {KEY: VERSION_ITEM, SORT: run_id, "ds": ds, "status": "writing", "items": len(records),
               "published_at": published_at.isoformat(), TTL: expires_at}
     table.put_item(Item=record)
-    written = batch_write(dynamodb, table_name, [to_item(r, run_id, expires_at) for r in records])
+    written = batch_write(dynamodb.meta.client, table_name, [to_item(r, run_id, expires_at) for r in records],
+                          writers=writers)
     if written != len(records):
         raise RuntimeError(f"version {run_id}: wrote {written} of {len(records)} items")
     table.update_item(Key={KEY: VERSION_ITEM, SORT: run_id}, UpdateExpression="SET #s = :complete",

@@ -1,6 +1,9 @@
 """Readers always get one complete version; a publish switches them over at once, a rollback switches back."""
 from __future__ import annotations
 
+import threading
+from types import SimpleNamespace
+
 import pytest
 
 from recsys.backends import dynamodb as dynamodb_of
@@ -35,26 +38,32 @@ def _publish(dynamodb, table, run: str, ds: str, users=range(1, 31)) -> dict:
 
 
 class FailingAfter:
-    """The DynamoDB resource, failing after ``batches`` BatchWriteItem calls (a worker killed mid-publish)."""
+    """The DynamoDB resource whose client fails after ``batches`` BatchWriteItem calls (a worker killed
+    mid-publish)."""
 
     def __init__(self, dynamodb, batches: int):
-        self.dynamodb, self.left = dynamodb, batches
+        self.dynamodb, self.left, self.meta = dynamodb, batches, SimpleNamespace(client=self)
+        self.lock = threading.Lock()
 
     def __getattr__(self, name):
         return getattr(self.dynamodb, name)
 
     def batch_write_item(self, **kwargs):
-        if self.left == 0:
+        with self.lock:
+            self.left -= 1
+            killed = self.left < 0
+        if killed:
             raise ConnectionError("worker killed")
-        self.left -= 1
-        return self.dynamodb.batch_write_item(**kwargs)
+        return self.dynamodb.meta.client.batch_write_item(**kwargs)
 
 
-def test_a_publish_killed_half_way_leaves_readers_on_the_previous_complete_version(recs):
+@pytest.mark.parametrize("writers", [1, 4])
+def test_a_publish_killed_half_way_leaves_readers_on_the_previous_complete_version(recs, writers):
     dynamodb, table = recs
     _publish(dynamodb, table, "run-1", "2026-03-01")
     with pytest.raises(ConnectionError):
-        publish.publish_version(FailingAfter(dynamodb, 1), table.name, _records("run-2"), "run-2", "2026-03-02", 7)
+        publish.publish_version(FailingAfter(dynamodb, 1), table.name, _records("run-2"), "run-2", "2026-03-02", 7,
+                                writers=writers)
     assert versions.version_record(table, "run-2")["status"] == "writing"
     with pytest.raises(versions.VersionError, match="run-2 is writing or expired"):
         versions.switch_live(table, "run-2")
@@ -110,16 +119,16 @@ def test_publishing_the_same_version_twice_changes_nothing(recs):
 
 
 class Throttling:
-    """The DynamoDB resource, answering the first ``times`` calls with half the batch unprocessed."""
+    """The DynamoDB client, answering the first ``times`` calls with half the batch unprocessed."""
 
     def __init__(self, dynamodb, times: int):
-        self.dynamodb, self.times, self.calls = dynamodb, times, 0
+        self.dynamodb, self.times, self.lock = dynamodb.meta.client, times, threading.Lock()
 
     def batch_write_item(self, RequestItems):
-        self.calls += 1
         (name, requests), = RequestItems.items()
-        if self.times:
-            self.times -= 1
+        with self.lock:
+            throttle, self.times = self.times > 0, max(self.times - 1, 0)
+        if throttle:
             kept, returned = requests[:len(requests) // 2], requests[len(requests) // 2:]
             self.dynamodb.batch_write_item(RequestItems={name: kept})
             return {"UnprocessedItems": {name: returned}}
@@ -136,6 +145,23 @@ def test_unprocessed_items_are_retried_with_backoff_until_written(recs):
     assert len(sleeps) == 3 and sleeps[0] < sleeps[-1], "each retry waits longer"
     with pytest.raises(RuntimeError, match="still unprocessed after 2 attempts"):
         publish.batch_write(Throttling(dynamodb, times=5), table.name, items, max_attempts=2, sleep=sleeps.append)
+
+
+def test_parallel_writers_write_every_item_once_and_retry_the_throttled_ones(recs):
+    dynamodb, table = recs
+    users = range(1, 301)
+    version = publish.publish_version(dynamodb, table.name, _records("run-1", users), "run-1", "2026-03-01",
+                                      retention_days=7, writers=4)
+    assert version["status"] == "complete" and version["items"] == 300
+    assert sorted(int(i["user_id"]) for i in versions.items_of(table, "run-1")) == list(users)
+
+    items = [publish.to_item(r, "run-2", versions._now() + 3600) for r in _records("run-2", users)]
+    sleeps = []
+    assert publish.batch_write(Throttling(dynamodb, times=6), table.name, items, writers=4, sleep=sleeps.append) == 300
+    assert len(sleeps) == 6
+    served = versions.items_of(table, "run-2")
+    assert sorted(int(i["user_id"]) for i in served) == list(users)
+    assert {i["movies"][0]["title"] for i in served} == {"run-2-M0"}
 
 
 def test_a_table_with_the_old_key_is_refused_with_what_to_do(stack_settings):
