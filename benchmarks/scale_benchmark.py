@@ -119,7 +119,8 @@ def bench(n_ratings: int, work: Path, lightfm_threads: int = 1) -> dict:
                   "peak_rss_mb": round(memory.peak(t["start"], t["end"]) / 2**20)} for t in task_times(env)]
         result = {"ratings": counts["ratings.dat"], "users": size.users, "movies": size.movies,
                   "wall_seconds": round(ended - began, 1), "peak_rss_mb": round(memory.peak() / 2**20),
-                  "lightfm_threads": lightfm_threads, "tasks": tasks, "model": model_metrics(settings)}
+                  "lightfm_threads": lightfm_threads, "date": datetime.now().strftime("%Y-%m-%d"),
+                  "tasks": tasks, "model": model_metrics(settings)}
     finally:
         _run([*cli, "wipe"], env, logs.parent.parent / f"wipe-{n_ratings}.log")
     log.info("%d ratings: %.0fs wall, peak %d MB, ndcg@10 %.4f", n_ratings, result["wall_seconds"],
@@ -177,16 +178,17 @@ def plot(results: list[dict], path: Path) -> None:
 def markdown(results: list[dict], meta: dict) -> str:
     lines = [f"# Scaling benchmark: the whole DAG ({meta['cpus']} CPUs, {meta['memory_gb']} GB, {meta['date']})", "",
              "`airflow dags test recsys_daily` on the generated sample (MovieLens-1M format), raw files to "
-             f"DynamoDB, with LightFM on {meta.get('lightfm_threads', 1)} thread(s) (DAG param `lightfm_threads`); "
-             "memory is the peak resident set of the DAG's process tree (task, Spark JVM, dbt), the "
-             "local services not counted.", "",
-             "| ratings | users | movies | wall | peak memory | published model | NDCG@10 (95% interval) |",
-             "|---:|---:|---:|---:|---:|---|---|"]
+             "DynamoDB, with LightFM on the threads shown (DAG param `lightfm_threads`); memory is the peak "
+             "resident set of the DAG's process tree (task, Spark JVM, dbt), the local services not counted.", "",
+             "| ratings | users | movies | measured | LightFM threads | wall | peak memory | published model | "
+             "NDCG@10 (95% interval) |",
+             "|---:|---:|---:|---|---:|---:|---:|---|---|"]
     for r in results:
         m = r["model"]
         ci = f" ± {m['ndcg@10_ci95']:.4f}" if m.get("ndcg@10_ci95") is not None else ""
-        lines.append(f"| {r['ratings']:,} | {r['users']:,} | {r['movies']:,} | {r['wall_seconds'] / 60:.1f} min | "
-                     f"{r['peak_rss_mb'] / 1024:.1f} GB | {m['published_model']} | {m['ndcg@10']:.4f}{ci} |")
+        lines.append(f"| {r['ratings']:,} | {r['users']:,} | {r['movies']:,} | {r.get('date', '-')} | "
+                     f"{r['lightfm_threads']} | {r['wall_seconds'] / 60:.1f} min | {r['peak_rss_mb'] / 1024:.1f} GB | "
+                     f"{m['published_model']} | {m['ndcg@10']:.4f}{ci} |")
     stages = list(dict.fromkeys(s for r in results for s in stage_seconds(r)))
     lines += ["", "## Seconds per stage", "", "| stage | " + " | ".join(f"{r['ratings']:,}" for r in results) + " |",
               "|---|" + "---:|" * len(results)]
