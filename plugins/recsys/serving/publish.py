@@ -89,9 +89,7 @@ def batch_write(dynamodb, table_name: str, items: list[dict], writers: int = 1, 
         raise RuntimeError(f"{len(requests)} items of {table_name} still unprocessed after {max_attempts} "
                            f"attempts; the task will retry")
 
-    if writers <= 1:
-        return sum(write(batch) for batch in batches)
-    pool = ThreadPoolExecutor(writers, thread_name_prefix="dynamodb-writer")
+    pool = ThreadPoolExecutor(max(writers, 1), thread_name_prefix="dynamodb-writer")
     try:
         return sum(pool.map(write, batches))
     finally:  # after a failed batch the queued ones are not sent: the task's retry rewrites the version
