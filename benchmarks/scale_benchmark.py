@@ -75,7 +75,8 @@ def model_metrics(settings) -> dict:
     return {"published_model": chosen, "ndcg@10": warm[chosen]["ndcg@10"],
             "ndcg@10_ci95": warm[chosen].get("ndcg@10_ci95"), "n_test_users": warm[chosen]["n_test_users"],
             "peers_ndcg@10": {n: round(m["ndcg@10"], 4) for n, m in warm.items()},
-            "cold_start_model": metrics["cold_start"]["model"], "train_seconds": metrics.get("seconds", {})}
+            "cold_start_model": metrics["cold_start"]["model"], "train_seconds": metrics.get("seconds", {}),
+            "train_peak_mb": metrics.get("peak_mb", {})}
 
 
 def bench(n_ratings: int, work: Path, lightfm_threads: int = 1) -> dict:
@@ -198,11 +199,9 @@ def markdown(results: list[dict], meta: dict) -> str:
     lines += [f"| {s} | " + " | ".join(f"{stage_peaks(r)[s]:,}" if stage_peaks(r).get(s) else "-" for r in results)
               + " |" for s in stages]
     lines += ["", "(-: the stage ended between two samples, 0.5 s apart.)"]
-    steps = list(dict.fromkeys(s for r in results for s in r["model"]["train_seconds"]))
-    lines += ["", "## The train stage's cost per step (seconds)", "",
-              "| step | " + " | ".join(f"{r['ratings']:,}" for r in results) + " |", "|---|" + "---:|" * len(results)]
-    lines += [f"| {s} | " + " | ".join(str(r["model"]["train_seconds"].get(s, "")) for r in results) + " |"
-              for s in steps]
+    lines += _train_steps(results, "train_seconds", "The train stage's cost per step (seconds)")
+    lines += _train_steps(results, "train_peak_mb", "The train task's memory high-water mark when each step ended "
+                          "(MB; the step where it rises needed the memory; -: measured before it was recorded)")
     lines += ["", "## Protocol A NDCG@10 of every model", "",
               "| model | " + " | ".join(f"{r['ratings']:,}" for r in results) + " |", "|---|" + "---:|" * len(results)]
     models = list(dict.fromkeys(n for r in results for n in r["model"]["peers_ndcg@10"]))
@@ -210,6 +209,18 @@ def markdown(results: list[dict], meta: dict) -> str:
               for n in models]
     lines += ["", "![time against ratings](scale_benchmark.png)"]
     return "\n".join(lines) + "\n"
+
+
+def _train_steps(results: list[dict], field: str, title: str) -> list[str]:
+    """A table of the train stage's steps: ``field`` of each result's model run, per size."""
+    steps = list(dict.fromkeys(s for r in results for s in r["model"].get(field, {})))
+    if not steps:
+        return []
+    lines = ["", f"## {title}", "", "| step | " + " | ".join(f"{r['ratings']:,}" for r in results) + " |",
+             "|---|" + "---:|" * len(results)]
+    return lines + [f"| {s} | " + " | ".join(f"{r['model'][field][s]:,}" if s in r["model"].get(field, {})
+                                             else ("" if field in r["model"] else "-") for r in results) + " |"
+                    for s in steps]
 
 
 def _kept_results(path: Path, sizes: list[int]) -> list[dict]:

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from training import evaluate
 from training.config import SEED
 from training.interface import walk_grid
-from training.item_item import EASE
+from training.item_item import EASE, gram
 from training.split import POSITIVE_THRESHOLD, positives
 
 NEIGHBOURS = 200  # weights kept per movie: ~1.6 KB per movie, and what EASE's ranking depends on
@@ -49,7 +49,7 @@ class FoldIn:
                            (users.get_indexer(pos["user_id"]), np.searchsorted(movie_ids, pos["movie_id"]))),
                           shape=(len(users), len(movie_ids)))
         x.data[:] = 1.0  # a movie rated twice by one user counts once
-        b = EASE.weights((x.T @ x).toarray().astype(np.float64), l2)
+        b = EASE.weights(gram(x), l2)
         return cls(movie_ids, _strongest(b, neighbours), np.asarray(x.sum(axis=0)).ravel().astype(np.float32))
 
     def scores(self, ratings: dict[int, float]) -> np.ndarray | None:

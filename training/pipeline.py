@@ -13,6 +13,7 @@ from training.candidates import Candidate
 from training.config import N_BOOKS, N_MOVIES, ModelParams
 from training.data import TrainingData
 from training.features import Features, build_features
+from training.memory import peak_rss_mb
 from training.segments import SEGMENT_COLUMNS, segment_key
 from training.split import positives
 
@@ -44,14 +45,17 @@ def partial_answers(users: pd.DataFrame, kept: tuple[str, ...] = PARTIAL_ANSWERS
 
 
 class Timer:
-    """Seconds per named step, logged as each ends: the train stage's cost in the open."""
+    """Seconds per named step, and the process's memory high-water mark when it ended, logged as each ends:
+    the train stage's cost in the open (the step where the mark rises is the one that needed the memory)."""
 
     def __init__(self):
         self.seconds: dict[str, float] = {}
+        self.peak_mb: dict[str, float] = {}
 
-    def add(self, step: str, seconds: float) -> None:
+    def add(self, step: str, seconds: float, peak_mb: float | None = None) -> None:
         self.seconds[step] = round(self.seconds.get(step, 0.0) + seconds, 2)
-        log.info("cost: %s took %.1fs", step, seconds)
+        self.peak_mb[step] = peak_rss_mb() if peak_mb is None else peak_mb
+        log.info("cost: %s took %.1fs (process peak so far %.0f MB)", step, seconds, self.peak_mb[step])
 
     def timed(self, step: str, func, *args, **kwargs):
         started = time.perf_counter()
@@ -103,8 +107,8 @@ def evaluate_models(data: TrainingData, features: Features, params: ModelParams,
                     incumbent: str | None = None) -> tuple[dict, dict[str, Candidate]]:
     """Choose and judge every model: settings and the warm model (against ``incumbent``, the live
     configuration, :func:`choose_warm`) on the validation split, every model on protocol A's test, the
-    cold-start models on protocol B (all answers, and partial ones). Returns the metrics and the models,
-    which keep the settings validation chose."""
+    cold-start models on protocol B (all answers, and partial ones). Returns the metrics and the models
+    still needed (the warm and the cold-start ones), which keep the settings validation chose."""
     timer = timer or Timer()
     users = demographics(data, features)
     models = candidates.build(features, users, params)
@@ -115,14 +119,18 @@ def evaluate_models(data: TrainingData, features: Features, params: ModelParams,
     selection = choose_warm(validation.metrics, validation.per_user_ndcg, incumbent)
     curve = timer.timed("exploration", exploration_curve, models[selection["model"]], warm_set,
                         explore.Explorer.build(data.items, features.movie_ids, warm_set.train))
+    baselines = [n for n, m in models.items() if m.baseline]
+    # Only the served model and the cold-start ones are fitted again: the others' fitted state is freed.
+    models = {n: m for n, m in models.items() if n == selection["model"] or m.serves_new_users}
+    del warm_set
     cold_models = {n: m for n, m in models.items() if m.serves_new_users}
     cold = protocols.run_protocol(protocols.cold_folds(features, data.interactions), cold_models, users,
                                   partial_users=partial_answers(users))
     for step, result in (("validation", validation), ("protocol A", warm), ("protocol B", cold)):
         for name, seconds in result.seconds.items():
-            timer.add(f"{step}: {name}", seconds)
+            timer.add(f"{step}: {name}", seconds, result.peak_mb[name])
     return {"published_model": selection["model"], "selection": selection, "settings": validation.settings,
-            "baselines": [n for n, m in models.items() if m.baseline],
+            "baselines": baselines,
             "protocols": {"A": warm.metrics, "B": cold.metrics, "B_partial": cold.partial.metrics},
             "paired_a": {name: protocols.paired_bootstrap(warm.per_user_ndcg[selection["model"]], ndcg)
                          for name, ndcg in warm.per_user_ndcg.items() if name != selection["model"]},
@@ -166,20 +174,21 @@ def train_and_evaluate(data: TrainingData, params: ModelParams, timer: Timer | N
                        all_positives, recency)
     cold_name = metrics["cold_start"]["model"]
     cold = timer.timed(f"refit: {cold_name}", models[cold_name].fit_once, all_positives, recency)
-    metrics["seconds"] = timer.seconds
+    metrics["seconds"], metrics["peak_mb"] = timer.seconds, timer.peak_mb
     return TrainedModel(warm, cold, features), metrics
 
 
 def train_run(data: TrainingData, params: ModelParams, run: dict, tuning_trials: int = 0,
-              incumbent: str | None = None) -> tuple[TrainedModel, dict, dict[str, bytes], ModelParams]:
+              incumbent: str | None = None,
+              timer: Timer | None = None) -> tuple[TrainedModel, dict, dict[str, bytes], ModelParams]:
     """A whole model run: optional tuning, evaluation, the final fit and the report.
 
     ``run`` describes the run (run_id, ds, dataset) and leads the metrics; ``incumbent`` is the live
-    configuration, kept unless validation clearly prefers another model. Returns the trained
-    model, the metrics, the files to store beside them (report, plots, tuning trials) and the
-    parameters used.
+    configuration, kept unless validation clearly prefers another model; ``timer`` may hold the steps
+    before (reading the data). Returns the trained model, the metrics, the files to store beside them
+    (report, plots, tuning trials) and the parameters used.
     """
-    files, timer = {}, Timer()
+    files, timer = {}, timer or Timer()
     if tuning_trials > 0:
         params, trials = timer.timed(f"tuning ({tuning_trials} trials)", tuning.tune, data, params, tuning_trials)
         files["tuning.json"] = tuning.trials_json(trials)

@@ -30,6 +30,7 @@ from training import evaluate
 from training.candidates import Candidate
 from training.config import MAX_COLD_USERS, MAX_EVAL_USERS, SEED
 from training.features import Features
+from training.memory import peak_rss_mb
 from training.split import Split, known_before_test, positives, recency_positions, temporal_split
 
 log = logging.getLogger(__name__)
@@ -106,11 +107,13 @@ def cold_folds(features: Features, interactions: pd.DataFrame, n_folds: int = N_
 @dataclass
 class ProtocolResult:
     """Mean metrics per model, per-user NDCG@10 (user row -> value) for paired comparisons, the
-    seconds each model took to fit and score over all sets, and the settings tuning chose."""
+    seconds each model took to fit and score over all sets (and the process's memory high-water mark
+    after it), and the settings tuning chose."""
 
     metrics: dict[str, dict[str, float]]
     per_user_ndcg: dict[str, pd.Series]
     seconds: dict[str, float] = field(default_factory=dict)
+    peak_mb: dict[str, float] = field(default_factory=dict)
     settings: dict[str, dict] = field(default_factory=dict)
     partial: "ProtocolResult | None" = None  # the cold sets again, the new users giving partial answers
 
@@ -154,7 +157,7 @@ def run_protocol(sets: list[EvalSet], candidates: dict[str, Candidate], users: p
     With ``partial_users`` (cold sets), each fitted model is also judged on the new users' partial
     answers (``result.partial``).
     """
-    metrics, per_user, seconds, settings = {}, {}, {}, {}
+    metrics, per_user, seconds, peak_mb, settings = {}, {}, {}, {}, {}
     partial = ProtocolResult({}, {}) if partial_users is not None else None
     for name, candidate in candidates.items():
         judged, judged_partial = _Judged(), _Judged()
@@ -171,9 +174,9 @@ def run_protocol(sets: list[EvalSet], candidates: dict[str, Candidate], users: p
         metrics[name], per_user[name] = judged.mean(), pd.concat(judged.ndcg)
         if partial is not None:
             partial.metrics[name], partial.per_user_ndcg[name] = judged_partial.mean(), pd.concat(judged_partial.ndcg)
-        seconds[name] = time.perf_counter() - started
+        seconds[name], peak_mb[name] = time.perf_counter() - started, peak_rss_mb()
         log.info("%-28s ndcg@10=%.4f (%.1fs)", name, metrics[name]["ndcg@10"], seconds[name])
-    return ProtocolResult(metrics, per_user, seconds, settings, partial)
+    return ProtocolResult(metrics, per_user, seconds, peak_mb, settings, partial)
 
 
 def paired_bootstrap(a: pd.Series, b: pd.Series, n_boot: int = N_BOOTSTRAP, seed: int = SEED) -> dict[str, float]:

@@ -114,9 +114,15 @@ def _paired(cold: dict) -> str:
         f"{'yes' if p['clear'] else 'no'} |" for name, p in cold["paired_ndcg@10"].items())
 
 
-def _cost(seconds: dict[str, float]) -> str:
-    rows = [f"| {step} | {s:.1f} |" for step, s in seconds.items()]
-    return "\n".join(["| step | seconds |", "|---|---:|", *rows, f"| **total** | {sum(seconds.values()):.1f} |"])
+def _cost(seconds: dict[str, float], peak_mb: dict[str, float]) -> str:
+    """Seconds per step, and the process's memory high-water mark when the step ended."""
+    rows = [f"| {step} | {s:.1f} | {_mb(peak_mb.get(step))} |" for step, s in seconds.items()]
+    return "\n".join(["| step | seconds | peak memory so far (MB) |", "|---|---:|---:|", *rows,
+                      f"| **total** | {sum(seconds.values()):.1f} | {_mb(max(peak_mb.values(), default=None))} |"])
+
+
+def _mb(value: float | None) -> str:
+    return "" if value is None else f"{value:,.0f}"
 
 
 def _table(models: dict[str, dict]) -> str:
@@ -159,7 +165,7 @@ def build(metrics: dict) -> dict[str, bytes]:
            "order); what each level does to the served model's lists on protocol A:",
            _curve(metrics["exploration"]), "![exploration](exploration.png)"] if "exploration.png" in files else []),
         *(["## Per segment (protocol B)", "![segments](segments_b.png)"] if "segments_b.png" in files else []),
-        *(["## Cost of the train stage", _cost(metrics["seconds"])] if metrics.get("seconds") else []),
+        *(["## Cost of the train stage", _cost(metrics["seconds"], metrics.get("peak_mb", {}))] if metrics.get("seconds") else []),
     ]) + "\n"
     return {"report.md": md.encode(), **files}
 

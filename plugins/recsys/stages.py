@@ -131,20 +131,22 @@ def train(settings: Settings, ds: str, dag_run_id: str, dataset: str, tuning_tri
     from recsys.warehouse.swap import training_schema
     from training.config import ModelParams
     from training.gate import live_configuration
-    from training.pipeline import train_run
+    from training.pipeline import Timer, train_run
 
     s3, key = backends.s3_hook(settings), signing_key(settings)
     with fail_for_good(UntrustedArtefactError):
         incumbent = live_configuration(registry.published_metrics(s3, settings.lake_bucket, key), dataset)
     warehouse = backends.warehouse_hook(settings)
-    data = read_training_data(warehouse, training_schema(warehouse, ds, MARTS_SCHEMA))
+    timer = Timer()
+    data = timer.timed("read the training marts", read_training_data, warehouse,
+                       training_schema(warehouse, ds, MARTS_SCHEMA))
     log.info("training data: %d interactions, %d users, %d movies, %d book candidates",
              len(data.interactions), len(data.users), len(data.items), len(data.book_candidates))
     run = {"run_id": registry.model_run_id(ds, dag_run_id), "ds": ds, "dag_run_id": dag_run_id,
            "dataset": dataset, "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     with threadpool_limits(settings.blas_threads, "blas"):
         trained, metrics, files, params = train_run(data, ModelParams(num_threads=lightfm_threads), run,
-                                                    tuning_trials, incumbent)
+                                                    tuning_trials, incumbent, timer)
     registry.save_run(s3, settings.lake_bucket, key, run["run_id"], trained, params.as_dict(), metrics, data, files)
     load_model_metrics(backends.warehouse_loader(settings, s3), s3, settings.lake_bucket,
                        registry.metrics_of_day(s3, settings.lake_bucket, key, ds), ds)

@@ -6,7 +6,7 @@ import scipy.sparse as sp
 
 from tests.training.toy_data import block_with_a_gap
 from training.interface import validation_ndcg
-from training.item_item import EASE, ItemKNN
+from training.item_item import EASE, ItemKNN, gram
 
 
 def test_ease_weights_follow_the_closed_form_and_rank_a_users_block_first():
@@ -21,6 +21,12 @@ def test_ease_weights_follow_the_closed_form_and_rank_a_users_block_first():
     scores = model.score(np.arange(40))
     assert scores.shape == (40, 20) and scores[0, 9] > scores[0, 10:].max()
     assert not model.serves_new_users
+
+
+def test_the_gram_matrix_built_a_block_of_items_at_a_time_is_x_transposed_x():
+    x = sp.random(300, 70, density=0.1, random_state=3, format="csr", dtype=np.float32)
+    x.data[:] = 1.0
+    assert np.array_equal(gram(x, block=16), (x.T @ x).toarray())  # 70 items: 5 blocks, the last one short
 
 
 def test_item_knn_keeps_its_nearest_neighbours_and_ranks_a_users_block_first():

@@ -40,6 +40,7 @@ def test_the_run_serves_its_best_validated_model_which_beats_every_baseline(samp
     assert set(metrics["exploration"]) == {"0.0", "0.1", "0.25", "0.5", "1.0"}
     assert {"features", "validation: ease", "protocol A: lightfm_hybrid", "protocol B: naive_bayes",
             f"refit: {chosen}"} <= set(metrics["seconds"])
+    assert set(metrics["peak_mb"]) == set(metrics["seconds"]) and min(metrics["peak_mb"].values()) > 0
 
 
 def test_the_live_configuration_is_served_until_a_peer_is_clearly_better_on_validation():
