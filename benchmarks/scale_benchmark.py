@@ -200,8 +200,8 @@ def markdown(results: list[dict], meta: dict) -> str:
               + " |" for s in stages]
     lines += ["", "(-: the stage ended between two samples, 0.5 s apart.)"]
     lines += _train_steps(results, "train_seconds", "The train stage's cost per step (seconds)")
-    lines += _train_steps(results, "train_peak_mb", "The train task's memory high-water mark when each step ended "
-                          "(MB; the step where it rises needed the memory; -: measured before it was recorded)")
+    lines += _train_steps(results, "train_peak_mb", "The train stage's peak memory per step (MB, the task process; "
+                          "-: not recorded then)")
     lines += ["", "## Protocol A NDCG@10 of every model", "",
               "| model | " + " | ".join(f"{r['ratings']:,}" for r in results) + " |", "|---|" + "---:|" * len(results)]
     models = list(dict.fromkeys(n for r in results for n in r["model"]["peers_ndcg@10"]))

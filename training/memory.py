@@ -1,11 +1,41 @@
-"""The process's memory high-water mark: what the train stage reports per step."""
+"""Peak memory of one step of this process: Linux's resident high-water mark, reset when the step starts.
+
+``getrusage``'s ru_maxrss cannot serve: it never goes down, and a process started by another one
+inherits that one's peak across exec (the benchmark's 8 GB sample generator showed up as the train
+task's first step). /proc/self/clear_refs resets the kernel's mark (VmHWM) to the current resident set.
+"""
 from __future__ import annotations
 
-import resource
-import sys
+from pathlib import Path
+
+STATUS, CLEAR_REFS = Path("/proc/self/status"), Path("/proc/self/clear_refs")
 
 
-def peak_rss_mb() -> float:
-    """The largest resident set this process has had so far, in MB (Linux reports KB, macOS bytes)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(peak / (2 ** 20 if sys.platform == "darwin" else 2 ** 10), 1)
+def reset_peak() -> None:
+    """Start a new high-water mark at the current resident set (Linux; elsewhere nothing happens)."""
+    try:
+        CLEAR_REFS.write_text("5")
+    except OSError:
+        pass
+
+
+def peak_rss_mb() -> float | None:
+    """The largest resident set since the last :func:`reset_peak` (or the start), in MB; None off Linux."""
+    try:
+        line = next(line for line in STATUS.read_text().splitlines() if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return None
+    return round(int(line.split()[1]) / 1024, 1)  # kB
+
+
+class StepPeak:
+    """``with StepPeak() as step: ...``; then ``step.mb`` is the peak resident set while the block ran."""
+
+    mb: float | None = None
+
+    def __enter__(self) -> "StepPeak":
+        reset_peak()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.mb = peak_rss_mb()

@@ -13,7 +13,7 @@ from training.candidates import Candidate
 from training.config import N_BOOKS, N_MOVIES, ModelParams
 from training.data import TrainingData
 from training.features import Features, build_features
-from training.memory import peak_rss_mb
+from training.memory import StepPeak
 from training.segments import SEGMENT_COLUMNS, segment_key
 from training.split import positives
 
@@ -45,22 +45,24 @@ def partial_answers(users: pd.DataFrame, kept: tuple[str, ...] = PARTIAL_ANSWERS
 
 
 class Timer:
-    """Seconds per named step, and the process's memory high-water mark when it ended, logged as each ends:
-    the train stage's cost in the open (the step where the mark rises is the one that needed the memory)."""
+    """Seconds and peak resident memory per named step, logged as each ends: the train stage's cost in the
+    open."""
 
     def __init__(self):
         self.seconds: dict[str, float] = {}
         self.peak_mb: dict[str, float] = {}
 
-    def add(self, step: str, seconds: float, peak_mb: float | None = None) -> None:
+    def add(self, step: str, seconds: float, peak_mb: float | None) -> None:
         self.seconds[step] = round(self.seconds.get(step, 0.0) + seconds, 2)
-        self.peak_mb[step] = peak_rss_mb() if peak_mb is None else peak_mb
-        log.info("cost: %s took %.1fs (process peak so far %.0f MB)", step, seconds, self.peak_mb[step])
+        if peak_mb is not None:
+            self.peak_mb[step] = max(self.peak_mb.get(step, 0.0), peak_mb)
+        log.info("cost: %s took %.1fs, peak %s MB", step, seconds, peak_mb)
 
     def timed(self, step: str, func, *args, **kwargs):
         started = time.perf_counter()
-        result = func(*args, **kwargs)
-        self.add(step, time.perf_counter() - started)
+        with StepPeak() as peak:
+            result = func(*args, **kwargs)
+        self.add(step, time.perf_counter() - started, peak.mb)
         return result
 
 

@@ -30,7 +30,7 @@ from training import evaluate
 from training.candidates import Candidate
 from training.config import MAX_COLD_USERS, MAX_EVAL_USERS, SEED
 from training.features import Features
-from training.memory import peak_rss_mb
+from training.memory import StepPeak
 from training.split import Split, known_before_test, positives, recency_positions, temporal_split
 
 log = logging.getLogger(__name__)
@@ -107,8 +107,8 @@ def cold_folds(features: Features, interactions: pd.DataFrame, n_folds: int = N_
 @dataclass
 class ProtocolResult:
     """Mean metrics per model, per-user NDCG@10 (user row -> value) for paired comparisons, the
-    seconds each model took to fit and score over all sets (and the process's memory high-water mark
-    after it), and the settings tuning chose."""
+    seconds and peak resident memory (MB) each model took to fit and score over all sets, and the settings
+    tuning chose."""
 
     metrics: dict[str, dict[str, float]]
     per_user_ndcg: dict[str, pd.Series]
@@ -162,19 +162,20 @@ def run_protocol(sets: list[EvalSet], candidates: dict[str, Candidate], users: p
     for name, candidate in candidates.items():
         judged, judged_partial = _Judged(), _Judged()
         started = time.perf_counter()
-        for i, eval_set in enumerate(sets, 1):
-            if tune:
-                settings[name] = candidate.fit_tuned(eval_set.train, eval_set.recency, eval_set.test_rows,
-                                                     eval_set.test, eval_set.exclude)
-            ndcg = judged.add(set_scorer(candidate, eval_set, users), eval_set)
-            if partial is not None:
-                judged_partial.add(set_scorer(candidate, eval_set, partial_users), eval_set)
-            if len(sets) > 1:
-                log.info("%s: fold %d/%d ndcg@10=%.4f", name, i, len(sets), ndcg)
+        with StepPeak() as peak:
+            for i, eval_set in enumerate(sets, 1):
+                if tune:
+                    settings[name] = candidate.fit_tuned(eval_set.train, eval_set.recency, eval_set.test_rows,
+                                                         eval_set.test, eval_set.exclude)
+                ndcg = judged.add(set_scorer(candidate, eval_set, users), eval_set)
+                if partial is not None:
+                    judged_partial.add(set_scorer(candidate, eval_set, partial_users), eval_set)
+                if len(sets) > 1:
+                    log.info("%s: fold %d/%d ndcg@10=%.4f", name, i, len(sets), ndcg)
         metrics[name], per_user[name] = judged.mean(), pd.concat(judged.ndcg)
         if partial is not None:
             partial.metrics[name], partial.per_user_ndcg[name] = judged_partial.mean(), pd.concat(judged_partial.ndcg)
-        seconds[name], peak_mb[name] = time.perf_counter() - started, peak_rss_mb()
+        seconds[name], peak_mb[name] = time.perf_counter() - started, peak.mb
         log.info("%-28s ndcg@10=%.4f (%.1fs)", name, metrics[name]["ndcg@10"], seconds[name])
     return ProtocolResult(metrics, per_user, seconds, peak_mb, settings, partial)
 

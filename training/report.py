@@ -115,9 +115,9 @@ def _paired(cold: dict) -> str:
 
 
 def _cost(seconds: dict[str, float], peak_mb: dict[str, float]) -> str:
-    """Seconds per step, and the process's memory high-water mark when the step ended."""
+    """Seconds and peak resident memory per step."""
     rows = [f"| {step} | {s:.1f} | {_mb(peak_mb.get(step))} |" for step, s in seconds.items()]
-    return "\n".join(["| step | seconds | peak memory so far (MB) |", "|---|---:|---:|", *rows,
+    return "\n".join(["| step | seconds | peak memory (MB) |", "|---|---:|---:|", *rows,
                       f"| **total** | {sum(seconds.values()):.1f} | {_mb(max(peak_mb.values(), default=None))} |"])
 
 

@@ -1,0 +1,16 @@
+"""A step's peak memory is its own: the high-water mark starts again with every step."""
+from __future__ import annotations
+
+import numpy as np
+
+from training.memory import StepPeak
+
+
+def test_each_step_reports_its_own_peak_not_an_earlier_steps():
+    with StepPeak() as big:
+        block = np.ones(300 * 2**20 // 8)  # 300 MB, touched
+        del block
+    with StepPeak() as small:
+        block = np.ones(20 * 2**20 // 8)
+        del block
+    assert big.mb - small.mb > 200, (big.mb, small.mb)
