@@ -29,13 +29,22 @@ def peak_rss_mb() -> float | None:
 
 
 class StepPeak:
-    """``with StepPeak() as step: ...``; then ``step.mb`` is the peak resident set while the block ran."""
+    """``with StepPeak() as step: ...``; then ``step.mb`` is the peak resident set while the block ran.
+    Steps nest: an inner step's reset first hands the mark so far to the steps around it."""
 
+    _open: list["StepPeak"] = []
     mb: float | None = None
 
     def __enter__(self) -> "StepPeak":
+        so_far = peak_rss_mb()
+        for outer in self._open:
+            outer._before_inner = max(outer._before_inner, so_far or 0.0)
+        self._before_inner = 0.0
+        self._open.append(self)
         reset_peak()
         return self
 
     def __exit__(self, *exc) -> None:
-        self.mb = peak_rss_mb()
+        self._open.remove(self)
+        own = peak_rss_mb()
+        self.mb = None if own is None else max(own, self._before_inner)

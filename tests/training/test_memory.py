@@ -14,3 +14,13 @@ def test_each_step_reports_its_own_peak_not_an_earlier_steps():
         block = np.ones(20 * 2**20 // 8)
         del block
     assert big.mb - small.mb > 200, (big.mb, small.mb)
+
+
+def test_a_step_inside_another_does_not_hide_the_outer_steps_peak():
+    with StepPeak() as outer:
+        block = np.ones(300 * 2**20 // 8)
+        del block
+        with StepPeak() as inner:  # resets the mark, after the outer step's 300 MB
+            small = np.ones(20 * 2**20 // 8)
+            del small
+    assert outer.mb - inner.mb > 200, (outer.mb, inner.mb)
