@@ -98,7 +98,7 @@ def bench(n_ratings: int, work: Path, lightfm_threads: int = 1) -> dict:
     started = time.monotonic()
     counts = generate_sample(settings.sample_dir, scale=settings.sample_scale, seed=settings.sample_seed)
     log.info("%d ratings: generated %s in %.0fs", n_ratings, counts, time.monotonic() - started)
-    logs = state / "bench-logs"
+    logs = work / f"logs-{n_ratings}"  # beside the state folder, which is wiped at the end (and on failure)
     logs.mkdir(parents=True, exist_ok=True)
     cli = [str(VENV_BIN / "python"), "-m", "recsys.local.cli"]
     _run([*cli, "up"], env, logs / "up.log")
@@ -123,7 +123,7 @@ def bench(n_ratings: int, work: Path, lightfm_threads: int = 1) -> dict:
                   "lightfm_threads": lightfm_threads, "date": datetime.now().strftime("%Y-%m-%d"),
                   "tasks": tasks, "model": model_metrics(settings)}
     finally:
-        _run([*cli, "wipe"], env, logs.parent.parent / f"wipe-{n_ratings}.log")
+        _run([*cli, "wipe"], env, logs / "wipe.log")
     log.info("%d ratings: %.0fs wall, peak %d MB, ndcg@10 %.4f", n_ratings, result["wall_seconds"],
              result["peak_rss_mb"], result["model"]["ndcg@10"])
     return result

@@ -8,7 +8,7 @@
 | `register_catalog` | registers the clean tables in the Glue Data Catalog | `<catalog db>.<table>` partition ds |
 | `load_warehouse` | replaces the ds partition of the warehouse `raw` schema | `raw.*` |
 | `prepare_warehouse_build` | empty `*_next` schemas beside the live ones, with the history of incremental models | `*_next` schemas |
-| `dbt` | cosmos task group: source freshness, then one `dbt build` per model (the model, then its tests); a failing test stops the run | `staging_next.*`, `intermediate_next.*`, `marts_next.*`, `seeds_next.*` |
+| `dbt` | cosmos task group in watcher mode: one `dbt build` (source freshness, then each model and its tests), and a task per source, model and test reporting how it ended; a failing test stops the run | `staging_next.*`, `intermediate_next.*`, `marts_next.*`, `seeds_next.*` |
 | `train` | every model (LightFM hybrid with demographic + genre features, EASE, item-kNN, ALS, blends, popularity, naive Bayes): settings and the served model chosen on a validation split, judged on protocols A (warm) and B (cold start); optional tuning | `models/<run_id>/` with report.md |
 | `swap_warehouse` | swaps the `_next` schemas in for the live ones in one transaction (readers see one complete day); an older ds than the live one drops its build instead | `staging`, `intermediate`, `marts`, `seeds`; `marts.warehouse_as_of` |
 | `quality_gate` | refuses a model clearly below (paired 95% interval; any point below with `gate_rule` = `below`) a baseline of its run, or clearly below the live configuration retrained in the run; the live recommendations stay | - |
@@ -37,8 +37,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
-from cosmos import DbtTaskGroup, ProjectConfig, RenderConfig
-from cosmos.constants import LoadMode, SourceRenderingBehavior, TestBehavior
+from cosmos import DbtTaskGroup, ExecutionConfig, ProjectConfig, RenderConfig
+from cosmos.constants import (PRODUCER_WATCHER_TASK_ID, ExecutionMode, LoadMode, SourceRenderingBehavior,
+                              TestBehavior)
 
 from recsys import backends, stages
 from recsys.alerts import on_dag_failure
@@ -57,20 +58,38 @@ OPTIONAL_URI = dict(type=["null", "string"],
 
 def dbt_group(group_id: str, select: list[str] | None = None, exclude: list[str] | None = None,
               schema_suffix: str = "") -> DbtTaskGroup:
-    """A cosmos task group over the dbt project: one `dbt build` per model (the model, then its tests), so a
-    failing test fails the model's task and stops everything downstream. ``schema_suffix`` builds into
-    schemas beside the live ones (swapped in later)."""
-    return DbtTaskGroup(
+    """A cosmos task group over the dbt project in watcher mode: one `dbt build` (source freshness, then every
+    model followed by its tests, on the profile's threads) and one task per model and per test that reports
+    how its node ended, so a failing test fails its task and stops everything downstream, and a retried task
+    runs its own node again. ``schema_suffix`` builds into schemas beside the live ones (swapped in later)."""
+    group = DbtTaskGroup(
         group_id=group_id,
         project_config=ProjectConfig(dbt_project_path=DBT_DIR, manifest_path=DBT_DIR / "target" / "manifest.json",
                                      dbt_vars={"ds": "{{ ds }}", "schema_suffix": schema_suffix}),
         profile_config=backends.dbt_profile(settings),
-        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD,
+        # A stale source fails its own task (and so everything after it) instead of cosmos's default, which
+        # quietly skips the models on top of a source that is merely late (freshness "warn").
+        execution_config=ExecutionConfig(execution_mode=ExecutionMode.WATCHER,
+                                         setup_operator_args={"freshness_callback": lambda *_: []}),
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH,
                                    should_detach_multiple_parents_tests=True, select=select or [],
                                    exclude=exclude or [],
                                    source_rendering_behavior=SourceRenderingBehavior.WITH_TESTS_OR_FRESHNESS),
         operator_args={"install_deps": False},
     )
+    _after_the_producer(group)
+    return group
+
+
+def _after_the_producer(group: DbtTaskGroup) -> None:
+    """Start the group's first node tasks once `dbt build` has ended. Cosmos starts them beside it, which
+    deadlocks `airflow dags test` (it runs one task at a time and a waiting node task never yields);
+    ``none_failed`` lets them report the nodes' statuses when a retried producer skips."""
+    producer = group.children[f"{group.group_id}.{PRODUCER_WATCHER_TASK_ID}"]
+    for task in group.get_roots():
+        if task is not producer:
+            task.trigger_rule = "none_failed"
+            producer >> task
 
 
 @dag(

@@ -79,4 +79,4 @@ def dbt_profile(settings: Settings):
     mapping, target = ((RedshiftUserPasswordProfileMapping, "prod") if settings.warehouse_type == REDSHIFT
                        else (PostgresUserPasswordProfileMapping, "local"))
     return ProfileConfig(profile_name="recsys", target_name=target,
-                         profile_mapping=mapping(conn_id=settings.warehouse_conn_id, profile_args={"schema": "public"}))
+                         profile_mapping=mapping(conn_id=settings.warehouse_conn_id, profile_args={"schema": "public", "threads": 4}))

@@ -92,8 +92,10 @@ def test_stages_run_in_order_and_dbt_gates_training(dagbag):
             continue  # the dbt group sits between load_warehouse and train
         assert downstream in dag.get_task(upstream).downstream_task_ids, (upstream, downstream)
     dbt_tasks = [t for t in dag.tasks if t.task_id.startswith("dbt.")]
-    builds = [t for t in dbt_tasks if t.task_id.endswith("_model_build")]
-    assert builds and all(t.base_cmd == ["build"] for t in builds), "each model's task builds it, then tests it"
+    assert dag.get_task("dbt.dbt_producer_watcher").base_cmd == ["build"], "one dbt build: models, then their tests"
+    runs = {t.task_id.removesuffix(".run") for t in dbt_tasks if t.task_id.endswith(".run")}
+    assert "dbt.fct_ratings" in runs and runs <= {t.task_id.removesuffix(".test") for t in dbt_tasks
+                                                  if t.task_id.endswith(".test")}, "every model's tests have a task"
     train_upstream = dag.get_task("train").get_flat_relative_ids(upstream=True)
     assert {t.task_id for t in dbt_tasks} <= train_upstream, "training waits for every dbt model and test"
     assert "load_warehouse" in {u for t in dbt_tasks for u in t.get_flat_relative_ids(upstream=True)}
@@ -110,15 +112,27 @@ def test_a_refused_gate_stops_scoring_and_publishing_so_the_live_recommendations
 def test_source_freshness_runs_before_the_models_that_read_the_sources(dagbag):
     dag = dagbag.dags["recsys_daily"]
     freshness = dag.get_task("dbt.movies_ratings_source")
-    assert freshness.upstream_task_ids == {"prepare_warehouse_build"}
+    assert freshness.upstream_task_ids == {"dbt.dbt_producer_watcher"}
+    assert dag.get_task("dbt.dbt_producer_watcher").upstream_task_ids == {"prepare_warehouse_build"}
     assert dag.get_task("prepare_warehouse_build").upstream_task_ids == {"load_warehouse"}
-    assert "dbt.stg_movies__ratings_model_build" in freshness.downstream_task_ids
+    assert "dbt.stg_movies__ratings.run" in freshness.downstream_task_ids
+
+
+@pytest.mark.parametrize("group", ["dbt", "dbt_published"])
+def test_every_dbt_node_task_waits_for_the_groups_dbt_build(dagbag, group):
+    """`airflow dags test` runs one task at a time: a node task started before the build would wait for ever."""
+    dag = dagbag.dags["recsys_daily"]
+    producer = f"{group}.dbt_producer_watcher"
+    nodes = [t for t in dag.tasks if t.task_id.startswith(f"{group}.") and t.task_id != producer]
+    assert nodes and all(producer in t.get_flat_relative_ids(upstream=True) for t in nodes)
+    first = [t for t in nodes if producer in t.upstream_task_ids and not t.task_id.endswith("_done")]
+    assert first and all(t.trigger_rule == "none_failed" for t in first), "a retried build (skipped) still reports"
 
 
 def test_the_day_is_built_beside_the_live_schemas_and_swapped_in_after_training_before_publishing(dagbag):
     dag = dagbag.dags["recsys_daily"]
-    assert dag.get_task("dbt.fct_ratings_model_build").vars == {"ds": "{{ ds }}", "schema_suffix": "_next"}
-    assert dag.get_task("dbt_published.mart_recs__run_quality_model_build").vars["schema_suffix"] == ""
+    assert dag.get_task("dbt.dbt_producer_watcher").vars == {"ds": "{{ ds }}", "schema_suffix": "_next"}
+    assert dag.get_task("dbt_published.dbt_producer_watcher").vars["schema_suffix"] == ""
     assert dag.get_task("swap_warehouse").upstream_task_ids == {"train"}
     assert "swap_warehouse" in dag.get_task("publish").upstream_task_ids
 
@@ -126,9 +140,9 @@ def test_the_day_is_built_beside_the_live_schemas_and_swapped_in_after_training_
 def test_recommendations_marts_are_built_from_what_was_published(dagbag):
     dag = dagbag.dags["recsys_daily"]
     published = {t.task_id for t in dag.tasks if t.task_id.startswith("dbt_published.")}
-    assert "dbt_published.mart_recs__run_quality_model_build" in published
-    assert "dbt.mart_recs__run_quality_model_build" not in {t.task_id for t in dag.tasks}
-    upstream = dag.get_task("dbt_published.mart_recs__run_quality_model_build").get_flat_relative_ids(upstream=True)
+    assert "dbt_published.mart_recs__run_quality.run" in published
+    assert "dbt.mart_recs__run_quality.run" not in {t.task_id for t in dag.tasks}
+    upstream = dag.get_task("dbt_published.mart_recs__run_quality.run").get_flat_relative_ids(upstream=True)
     assert {"publish", "load_published_recs"} <= upstream
 
 
@@ -136,7 +150,7 @@ def test_recommendations_marts_are_built_from_what_was_published(dagbag):
                                                          ("redshift", "prod", "RedshiftUserPasswordProfileMapping")])
 def test_dbt_profile_comes_from_the_warehouse_connection(warehouse, target, mapping):
     dag = _load(RECSYS_WAREHOUSE_TYPE=warehouse).dags["recsys_daily"]
-    profile = dag.get_task("dbt.fct_ratings_model_build").profile_config
+    profile = dag.get_task("dbt.dbt_producer_watcher").profile_config
     assert profile.target_name == target
     assert type(profile.profile_mapping).__name__ == mapping
     assert profile.profile_mapping.conn_id == "recsys_warehouse"
