@@ -46,8 +46,10 @@ st.altair_chart(alt.Chart(latest_a).mark_bar().encode(
     color="role:N",
     tooltip=["model:N", "role:N", alt.Tooltip("metric_value:Q", format=".4f")]), width="stretch")
 
-st.subheader("The latest run: seconds per training step")
 steps = metrics[(metrics["model_run_id"] == latest["model_run_id"]) & (metrics["protocol"] == "cost")]
-st.altair_chart(alt.Chart(steps.nlargest(15, "metric_value")).mark_bar().encode(
-    x=alt.X("metric_value:Q", title="seconds"), y=alt.Y("model:N", sort="-x", title=None, axis=LONG_LABELS),
-    tooltip=["model:N", alt.Tooltip("metric_value:Q", format=".1f")]), width="stretch")
+for metric, title, unit, fmt in (("seconds", "seconds per training step", "seconds", ".1f"),
+                                 ("peak_mb", "peak memory per training step", "MB (high-water mark)", ",.0f")):
+    st.subheader(f"The latest run: {title}")
+    st.altair_chart(alt.Chart(steps[steps["metric"] == metric].nlargest(15, "metric_value")).mark_bar().encode(
+        x=alt.X("metric_value:Q", title=unit), y=alt.Y("model:N", sort="-x", title=None, axis=LONG_LABELS),
+        tooltip=["model:N", alt.Tooltip("metric_value:Q", format=fmt)]), width="stretch")

@@ -153,7 +153,7 @@ def test_every_task_of_the_scheduled_run_recorded_its_duration(local_stack, two_
 
 
 # url path -> Vega-Lite charts the page draws on the sample's day
-DASHBOARD_CHARTS = {"": 0, "ratings": 3, "audience": 1, "genres": 2, "movies": 1, "data-quality": 2, "model": 4,
+DASHBOARD_CHARTS = {"": 0, "ratings": 3, "audience": 1, "genres": 2, "movies": 1, "data-quality": 2, "model": 5,
                     "published": 4, "tasks": 2}
 
 

@@ -87,7 +87,8 @@ def clean_count_rows(accounted: dict[str, dict]) -> pa.Table:
 def model_metric_rows(runs: list[dict]) -> pa.Table:
     """Every number of each run's metrics.json, long: one row per (protocol, model, metric), role ``served``
     (the published warm model on protocol A, the cold-start model on B), ``baseline`` or ``peer``; and each
-    training step's cost as protocol ``cost``, role ``step``, metric ``seconds``."""
+    training step's cost as protocol ``cost``, role ``step``, metrics ``seconds`` and ``peak_mb`` (its memory
+    high-water mark)."""
     rows = []
     for run in runs:
         head = {"model_run_id": run["run_id"], "dataset": run.get("dataset"),
@@ -99,8 +100,9 @@ def model_metric_rows(runs: list[dict]) -> pa.Table:
                         "baseline" if model in run.get("baselines", ()) else "peer")
                 rows += [{**head, "protocol": protocol, "model": model, "role": role, "metric": metric,
                           "metric_value": float(value)} for metric, value in values.items()]
-        rows += [{**head, "protocol": "cost", "model": step, "role": "step", "metric": "seconds",
-                  "metric_value": float(seconds)} for step, seconds in run.get("seconds", {}).items()]
+        rows += [{**head, "protocol": "cost", "model": step, "role": "step", "metric": metric,
+                  "metric_value": float(value)}
+                 for metric in ("seconds", "peak_mb") for step, value in run.get(metric, {}).items()]
     return pa.Table.from_pylist(rows, schema=MODEL_METRICS_SCHEMA)
 
 

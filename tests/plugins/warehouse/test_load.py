@@ -116,7 +116,7 @@ def _run_metrics(run_id: str, trained_at: str) -> dict:
                                 "popularity": {"ndcg@10": 0.12, "n_test_users": 900},
                                 "ease": {"ndcg@10": 0.2, "n_test_users": 900}},
                           "B": {"naive-bayes": {"ndcg@10": 0.09}, "popularity": {"ndcg@10": 0.08}}},
-            "seconds": {"features": 1.5, "validation: ease": 3.25}}
+            "seconds": {"features": 1.5, "validation: ease": 3.25}, "peak_mb": {"features": 210.0}}
 
 
 def test_model_runs_of_a_day_become_long_metric_rows_and_a_rerun_replaces_them(loader):
@@ -124,17 +124,18 @@ def test_model_runs_of_a_day_become_long_metric_rows_and_a_rerun_replaces_them(l
     try:
         for _ in range(2):
             loaded = warehouse.load_model_metrics(loader, loader.s3, loader.bucket, runs, "1999-01-05")
-        assert loaded == 2 * (6 + 2 + 2)  # A: 3 models x 2 metrics, B: 2 x 1, cost: 2 steps
+        assert loaded == 2 * (6 + 2 + 3)  # A: 3 models x 2 metrics, B: 2 x 1, cost: 2 steps' seconds, 1 peak
         rows = loader.hook.get_records(
             "select model_run_id, trained_at::text, protocol, model, role, metric, metric_value "
             "from raw.model_run_metrics where ds = '1999-01-05' and model_run_id = 'model-b' "
-            "and metric in ('ndcg@10', 'seconds') order by protocol, model")
+            "and metric in ('ndcg@10', 'seconds', 'peak_mb') order by protocol, model, metric")
         assert rows == [
             ("model-b", "1999-01-05 02:00:00", "A", "blend", "served", "ndcg@10", 0.21),  # trained_at in UTC
             ("model-b", "1999-01-05 02:00:00", "A", "ease", "peer", "ndcg@10", 0.2),
             ("model-b", "1999-01-05 02:00:00", "A", "popularity", "baseline", "ndcg@10", 0.12),
             ("model-b", "1999-01-05 02:00:00", "B", "naive-bayes", "served", "ndcg@10", 0.09),
             ("model-b", "1999-01-05 02:00:00", "B", "popularity", "baseline", "ndcg@10", 0.08),
+            ("model-b", "1999-01-05 02:00:00", "cost", "features", "step", "peak_mb", 210.0),
             ("model-b", "1999-01-05 02:00:00", "cost", "features", "step", "seconds", 1.5),
             ("model-b", "1999-01-05 02:00:00", "cost", "validation: ease", "step", "seconds", 3.25)]
     finally:  # the DAG tests build marts over every model run in this warehouse
