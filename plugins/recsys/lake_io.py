@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -75,4 +76,12 @@ def write_jsonl(hook, bucket: str, key: str, records: list[dict]) -> None:
 
 def read_jsonl(hook, bucket: str, key: str) -> list[dict]:
     """Records written by :func:`write_jsonl`."""
-    return [json.loads(line) for line in hook.read_key(key, bucket_name=bucket).splitlines() if line]
+    return list(iter_jsonl(hook, bucket, key))
+
+
+def iter_jsonl(hook, bucket: str, key: str) -> Iterator[dict]:
+    """Records written by :func:`write_jsonl`, one at a time as the object streams in (the object is never
+    held whole)."""
+    for line in hook.get_key(key, bucket_name=bucket).get()["Body"].iter_lines():
+        if line:
+            yield json.loads(line)

@@ -206,7 +206,7 @@ def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) ->
     from airflow.sdk.exceptions import AirflowSkipException
     from threadpoolctl import threadpool_limits
 
-    from recsys.lake_io import read_jsonl
+    from recsys.lake_io import iter_jsonl
     from recsys.serving import notify, publish, registry, versions
     from recsys.serving.catalogue import write_api_files
     from recsys.serving.signing import UntrustedArtefactError, signing_key
@@ -224,9 +224,13 @@ def publish_recs(settings: Settings, run_id: str, ds: str, generated_at: str) ->
         metrics = registry.load_metrics(hook, settings.lake_bucket, key, run_id)
     with threadpool_limits(settings.blas_threads, "blas"):  # the fold-in's EASE solves
         write_api_files(hook, settings.lake_bucket, run_id, data, metrics)
-    records = [r for object_key in lake.scored_keys(ds) for r in read_jsonl(hook, settings.lake_bucket, object_key)]
-    version = publish.publish_version(dynamodb, settings.recs_table, publish.stamped(records, run_id, ds, generated_at),
-                                      run_id, ds, settings.recs_retention_days, settings.publish_writers)
+
+    def scored():  # streamed from the lake twice, counted and then written, so never held whole
+        return (r for object_key in lake.scored_keys(ds) for r in iter_jsonl(hook, settings.lake_bucket, object_key))
+
+    version = publish.publish_version(dynamodb, settings.recs_table, publish.stamped(scored(), run_id, ds, generated_at),
+                                      run_id, ds, settings.recs_retention_days, settings.publish_writers,
+                                      count=sum(1 for _ in scored()))
     with fail_for_good(versions.VersionError):
         pointer = versions.switch_live(table, run_id)
     registry.mark_published(hook, settings.lake_bucket, run_id, ds)  # the gate compares with the live run

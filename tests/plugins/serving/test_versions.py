@@ -184,3 +184,32 @@ def test_a_deleted_user_leaves_every_version_and_the_others_stay(recs):
         assert {i["user_id"] for i in versions.items_of(table, run)} == {str(u) for u in range(1, 31)} - {"7", "8"}
     assert versions.delete_users(table, [7]) == 0, "a second purge finds nothing"
     assert versions.live(table)["run_id"] == "run-b", "the pointer and version records are not users"
+
+
+class Counting:
+    """The DynamoDB client, noting how many items the writer had read from its generator at each call."""
+
+    def __init__(self, dynamodb):
+        self.dynamodb, self.pulled, self.seen, self.lock = dynamodb.meta.client, 0, [], threading.Lock()
+
+    def items(self, run: str, users):
+        for r in _records(run, users):
+            with self.lock:
+                self.pulled += 1
+            yield publish.to_item(r, run, versions._now() + 3600)
+
+    def batch_write_item(self, RequestItems):
+        with self.lock:
+            self.seen.append(self.pulled)
+        return self.dynamodb.batch_write_item(RequestItems=RequestItems)
+
+
+@pytest.mark.parametrize("writers", [1, 4])
+def test_a_generator_of_items_is_written_whole_but_read_only_a_few_batches_ahead(recs, writers):
+    """Publishing 10M ratings' users must not hold every item: the writer reads as it writes."""
+    dynamodb, table = recs
+    users, client = range(1, 1001), Counting(dynamodb)
+    assert publish.batch_write(client, table.name, client.items("run-1", users), writers=writers) == 1000
+    assert sorted(int(i["user_id"]) for i in versions.items_of(table, "run-1")) == list(users)
+    ahead = [pulled - 25 * call for call, pulled in enumerate(client.seen)]  # read, less what was sent before
+    assert len(client.seen) == 40 and max(ahead) <= 25 * (2 * writers + 1)
