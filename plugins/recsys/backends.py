@@ -72,11 +72,12 @@ def warehouse_loader(settings: Settings, s3):
 
 def dbt_profile(settings: Settings):
     """The cosmos profile: dbt target ``prod`` (Redshift) or ``local`` (PostgreSQL), built from the
-    warehouse connection at run time."""
+    warehouse connection at run time; 4 threads, the nodes the group's one `dbt build` runs at once."""
     from cosmos import ProfileConfig
     from cosmos.profiles import PostgresUserPasswordProfileMapping, RedshiftUserPasswordProfileMapping
 
     mapping, target = ((RedshiftUserPasswordProfileMapping, "prod") if settings.warehouse_type == REDSHIFT
                        else (PostgresUserPasswordProfileMapping, "local"))
     return ProfileConfig(profile_name="recsys", target_name=target,
-                         profile_mapping=mapping(conn_id=settings.warehouse_conn_id, profile_args={"schema": "public", "threads": 4}))
+                         profile_mapping=mapping(conn_id=settings.warehouse_conn_id,
+                                                 profile_args={"schema": "public", "threads": 4}))

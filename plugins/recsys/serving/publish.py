@@ -20,11 +20,11 @@ import logging
 import random
 import threading
 import time
-from itertools import islice
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import datetime, timezone
 from decimal import Decimal
+from itertools import islice
 
 log = logging.getLogger(__name__)
 
