@@ -6,7 +6,8 @@ from warehouse import rows_or_stop
 
 st.title("Tasks")
 st.caption("From `recs.mart_recs__task_durations`: every task records its last try as it ends (an Airflow "
-           "listener, not Airflow's metadata database). The dbt models run as one task each, grouped here as dbt.")
+           "listener, not Airflow's metadata database). Each dbt group is one build task and a task per source, "
+           "model and test, summed here as dbt and dbt_published.")
 
 tasks = rows_or_stop("select * from recs.mart_recs__task_durations order by started_at",
                      "No task has recorded a run yet.")
