@@ -3,9 +3,10 @@
 For each size it generates the sample (MovieLens-1M format; see
 :meth:`recsys.local.sample_data.SampleSize.for_scale` for the users and movies at each
 size), starts the local services in a state folder of its own, runs ``airflow dags test
-recsys_daily`` and reports per task the wall time and the peak resident memory of the
-whole process tree (the task process, Spark's JVM, dbt), with the run's NDCG@10 and its
-train-stage cost per step. The services (moto server, PostgreSQL) are not counted.
+recsys_daily`` for a day (a full evaluation of every model) and the next (a refit day) and
+reports per task the wall time and the peak resident memory of the whole process tree (the
+task process, Spark's JVM, dbt), with the run's NDCG@10 and its train-stage cost per step.
+The services (moto server, PostgreSQL) are not counted.
 
     python benchmarks/scale_benchmark.py --ratings 100000 1000000 10000000
 
@@ -32,7 +33,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]
 from benchmarks.memory import MemorySampler  # noqa: E402
 from benchmarks.results_io import write_report  # noqa: E402
 
-DS = "2026-01-01"
+DS, NEXT_DS = "2026-01-01", "2026-01-02"  # a full evaluation, then a refit day (full_evaluation_every_days)
 RESULTS = ROOT / "benchmarks" / "results"
 VENV_BIN = Path(sys.executable).parent
 # Ports of the benchmark's own services, apart from the demo's and the tests'.
@@ -61,26 +62,48 @@ def task_times(env: dict) -> list[dict]:
     return sorted(({"task": t, "start": s, "end": e, "state": st} for t, s, e, st in rows), key=lambda r: r["start"])
 
 
-def model_metrics(settings) -> dict:
+def model_metrics(settings, ds: str) -> dict:
     """The day's model run: its published model's protocol A NDCG@10 (with its interval) and train cost."""
     from recsys import backends
     from recsys.serving import registry
     from recsys.serving.signing import signing_key
 
     s3 = backends.s3_hook(settings)
-    run_id = registry.runs_of_day(s3, settings.lake_bucket, signing_key(settings), DS)[-1]
+    run_id = registry.runs_of_day(s3, settings.lake_bucket, signing_key(settings), ds)[-1]
     metrics = registry.load_metrics(s3, settings.lake_bucket, signing_key(settings), run_id)
     chosen = metrics["published_model"]
     warm = metrics["protocols"]["A"]
     return {"published_model": chosen, "ndcg@10": warm[chosen]["ndcg@10"],
             "ndcg@10_ci95": warm[chosen].get("ndcg@10_ci95"), "n_test_users": warm[chosen]["n_test_users"],
             "peers_ndcg@10": {n: round(m["ndcg@10"], 4) for n, m in warm.items()},
-            "cold_start_model": metrics["cold_start"]["model"], "train_seconds": metrics.get("seconds", {}),
-            "train_peak_mb": metrics.get("peak_mb", {})}
+            "cold_start_model": metrics["cold_start"]["model"], "evaluation": metrics["evaluation"]["kind"],
+            "train_seconds": metrics.get("seconds", {}), "train_peak_mb": metrics.get("peak_mb", {})}
+
+
+def dag_run(ds: str, env: dict, log_file: Path, settings, lightfm_threads: int) -> dict:
+    """``airflow dags test`` of ``ds``, measured: wall time, peak memory, each task's time and memory, the model."""
+    log.info("ds %s: running the DAG (log: %s)", ds, log_file)
+    with open(log_file, "w") as out:
+        began = time.time()
+        proc = subprocess.Popen([str(VENV_BIN / "airflow"), "dags", "test", "recsys_daily", ds, "--conf",
+                                 json.dumps({"lightfm_threads": lightfm_threads})], env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+        memory = MemorySampler(proc.pid, interval=0.5)
+        code = proc.wait()
+        ended = time.time()
+        memory.stop()
+    if code:
+        raise RuntimeError(f"the DAG failed for ds {ds}; see {log_file}")
+    tasks = [{"task": t["task"], "state": t["state"], "seconds": round(t["end"] - t["start"], 1),
+              "peak_rss_mb": round(memory.peak(t["start"], t["end"]) / 2**20)}
+             for t in task_times(env) if t["start"] >= began]  # this run's tasks, not an earlier day's
+    return {"wall_seconds": round(ended - began, 1), "peak_rss_mb": round(memory.peak() / 2**20), "tasks": tasks,
+            "model": model_metrics(settings, ds)}
 
 
 def bench(n_ratings: int, work: Path, lightfm_threads: int = 1) -> dict:
-    """Generate, start the services, run the DAG once and measure it; the state is removed afterwards."""
+    """Generate, start the services, run the DAG for a day (a full evaluation) and the next (a refit day, on the
+    same files) and measure both; the state is removed afterwards."""
     from recsys.local.env import airflow_env
     from recsys.local.sample_data import SampleSize, generate_sample, scale_for_ratings
 
@@ -104,28 +127,15 @@ def bench(n_ratings: int, work: Path, lightfm_threads: int = 1) -> dict:
     _run([*cli, "up"], env, logs / "up.log")
     try:
         _run([str(VENV_BIN / "airflow"), "db", "migrate"], env, logs / "migrate.log")
-        log.info("%d ratings: running the DAG (log: %s)", n_ratings, logs / "dag.log")
-        with open(logs / "dag.log", "w") as out:
-            began = time.time()
-            proc = subprocess.Popen([str(VENV_BIN / "airflow"), "dags", "test", "recsys_daily", DS, "--conf",
-                                     json.dumps({"lightfm_threads": lightfm_threads})], env=env,
-                                    stdout=out, stderr=subprocess.STDOUT)
-            memory = MemorySampler(proc.pid, interval=0.5)
-            code = proc.wait()
-            ended = time.time()
-            memory.stop()
-        if code:
-            raise RuntimeError(f"the DAG failed at {n_ratings} ratings; see {logs / 'dag.log'}")
-        tasks = [{"task": t["task"], "state": t["state"], "seconds": round(t["end"] - t["start"], 1),
-                  "peak_rss_mb": round(memory.peak(t["start"], t["end"]) / 2**20)} for t in task_times(env)]
         result = {"ratings": counts["ratings.dat"], "users": size.users, "movies": size.movies,
-                  "wall_seconds": round(ended - began, 1), "peak_rss_mb": round(memory.peak() / 2**20),
                   "lightfm_threads": lightfm_threads, "date": datetime.now().strftime("%Y-%m-%d"),
-                  "tasks": tasks, "model": model_metrics(settings)}
+                  **dag_run(DS, env, logs / "dag.log", settings, lightfm_threads)}
+        result["refit_day"] = dag_run(NEXT_DS, env, logs / "dag-next-day.log", settings, lightfm_threads)
     finally:
         _run([*cli, "wipe"], env, logs / "wipe.log")
-    log.info("%d ratings: %.0fs wall, peak %d MB, ndcg@10 %.4f", n_ratings, result["wall_seconds"],
-             result["peak_rss_mb"], result["model"]["ndcg@10"])
+    log.info("%d ratings: %.0fs wall (the next day %.0fs), peak %d MB, ndcg@10 %.4f", n_ratings,
+             result["wall_seconds"], result["refit_day"]["wall_seconds"], result["peak_rss_mb"],
+             result["model"]["ndcg@10"])
     return result
 
 
@@ -181,15 +191,19 @@ def markdown(results: list[dict], meta: dict) -> str:
              "`airflow dags test recsys_daily` on the generated sample (MovieLens-1M format), raw files to "
              "DynamoDB, with LightFM on the threads shown (DAG param `lightfm_threads`); memory is the peak "
              "resident set of the DAG's process tree (task, Spark JVM, dbt), the local services not counted.", "",
-             "| ratings | users | movies | measured | LightFM threads | wall | peak memory | published model | "
-             "NDCG@10 (95% interval) |",
-             "|---:|---:|---:|---|---:|---:|---:|---|---|"]
+             "Each size runs a day that evaluates every model (validation, protocols A and B) and then the next "
+             "day, a refit day (DAG param `full_evaluation_every_days`, default 7): the same files, the first "
+             "day's settings and choices, judged on protocol A only.", "",
+             "| ratings | users | movies | measured | LightFM threads | wall | the next day (refit) | peak memory | "
+             "published model | NDCG@10 (95% interval) |",
+             "|---:|---:|---:|---|---:|---:|---:|---:|---|---|"]
     for r in results:
         m = r["model"]
         ci = f" ± {m['ndcg@10_ci95']:.4f}" if m.get("ndcg@10_ci95") is not None else ""
+        refit = f"{r['refit_day']['wall_seconds'] / 60:.1f} min" if "refit_day" in r else "-"
         lines.append(f"| {r['ratings']:,} | {r['users']:,} | {r['movies']:,} | {r.get('date', '-')} | "
-                     f"{r['lightfm_threads']} | {r['wall_seconds'] / 60:.1f} min | {r['peak_rss_mb'] / 1024:.1f} GB | "
-                     f"{m['published_model']} | {m['ndcg@10']:.4f}{ci} |")
+                     f"{r['lightfm_threads']} | {r['wall_seconds'] / 60:.1f} min | {refit} | "
+                     f"{r['peak_rss_mb'] / 1024:.1f} GB | {m['published_model']} | {m['ndcg@10']:.4f}{ci} |")
     stages = list(dict.fromkeys(s for r in results for s in stage_seconds(r)))
     lines += ["", "## Seconds per stage", "", "| stage | " + " | ".join(f"{r['ratings']:,}" for r in results) + " |",
               "|---|" + "---:|" * len(results)]
@@ -202,6 +216,14 @@ def markdown(results: list[dict], meta: dict) -> str:
     lines += _train_steps(results, "train_seconds", "The train stage's cost per step (seconds)")
     lines += _train_steps(results, "train_peak_mb", "The train stage's peak memory per step (MB, the task process; "
                           "-: not recorded then)")
+    refits = [{**r["refit_day"], "ratings": r["ratings"]} for r in results if "refit_day" in r]
+    if refits:
+        next_stages = list(dict.fromkeys(s for r in refits for s in stage_seconds(r)))
+        lines += ["", "## The next day, a refit day: seconds per stage", "",
+                  "| stage | " + " | ".join(f"{r['ratings']:,}" for r in refits) + " |", "|---|" + "---:|" * len(refits)]
+        lines += [f"| {s} | " + " | ".join(str(stage_seconds(r).get(s, "")) for r in refits) + " |"
+                  for s in next_stages]
+        lines += _train_steps(refits, "train_seconds", "The refit day's train stage per step (seconds)")
     lines += ["", "## Protocol A NDCG@10 of every model", "",
               "| model | " + " | ".join(f"{r['ratings']:,}" for r in results) + " |", "|---|" + "---:|" * len(results)]
     models = list(dict.fromkeys(n for r in results for n in r["model"]["peers_ndcg@10"]))

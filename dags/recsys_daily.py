@@ -47,6 +47,7 @@ from recsys.settings import get_settings
 from recsys.warehouse.swap import BUILD_SUFFIX
 from spark.cleaning.accounting import MAX_QUARANTINE_FRACTION
 from spark.cleaning.datasets import BOOK_DATASETS, MOVIE_DATASETS
+from training.schedule import FULL_EVERY_DAYS
 
 settings = get_settings()
 DBT_DIR = settings.dbt_project_dir
@@ -119,6 +120,11 @@ def _after_the_producer(group: DbtTaskGroup) -> None:
                                  description="LightFM's training threads: 1 = a rerun of the day publishes the "
                                              "same lists; more = faster (Hogwild), and a rerun then matches in "
                                              "quality (within 0.02 NDCG@10, tested), not list for list"),
+        "full_evaluation_every_days": Param(
+            FULL_EVERY_DAYS, type="integer", minimum=1, maximum=366,
+            description="1 = every run tunes and judges every model on validation and both protocols; N = the "
+                        "N-1 days after such a run refit its settings and choices and judge only on protocol A "
+                        "(the served model and every baseline, the gate's numbers): most of train's time saved"),
         "exploration": Param(0.0, type="number", minimum=0, maximum=1,
                              description="0 = the model's own order; up to 1 = re-rank the published lists "
                                          "towards less popular, more genre-diverse movies (the run's report "
@@ -175,10 +181,12 @@ def recsys_daily():
     @task
     def train(ds=None, params=None, dag_run=None) -> str:
         """Choose settings and the served model on a validation split, evaluate every model on both
-        protocols, fit the chosen warm and cold-start models on all positives, and store the run (models,
-        metrics, report with each step's cost) in the registry; returns the model run id."""
+        protocols (on a refit day, `full_evaluation_every_days`: take the last full evaluation's settings and
+        choices, and judge on protocol A only), fit the chosen warm and cold-start models on all positives,
+        and store the run (models, metrics, report with each step's cost) in the registry; returns the model
+        run id."""
         return stages.train(settings, ds, dag_run.run_id, params["dataset"], params["tuning_trials"],
-                            params["lightfm_threads"])["run_id"]
+                            params["lightfm_threads"], params["full_evaluation_every_days"])["run_id"]
 
     @task
     def quality_gate(model_run_id: str, params=None) -> str:

@@ -90,6 +90,10 @@ class LightFMModel(Candidate):
         self.params = replace(self.params, epochs=self.epochs, early_stopping=False)
         return {"epochs": self.epochs}
 
+    def use_settings(self, settings: dict) -> None:
+        self.epochs = settings["epochs"]
+        self.params = replace(self.params, epochs=self.epochs, early_stopping=False)
+
 
 def _z(scores: np.ndarray) -> np.ndarray:
     """Each row's scores as z-scores, so that models on different scales can be added."""

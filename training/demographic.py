@@ -123,5 +123,10 @@ class DemographicNaiveBayes(Candidate):
         the ones the validation fit chose."""
         return {"attributes": "+".join(self.columns) or "none", "alpha": self.alpha}
 
+    def use_settings(self, settings: dict) -> None:
+        attributes = settings["attributes"]
+        self.columns = [] if attributes == "none" else attributes.split("+")
+        self.alpha, self.chosen = settings["alpha"], True
+
     def score_new(self, demographics: pd.DataFrame) -> np.ndarray:
         return self._scores(self.log_popularity, self.lifts, demographics)

@@ -55,6 +55,11 @@ class Candidate(ABC):
         rankings. The settings stay for later fits. Returns them (none by default)."""
         return {}
 
+    def use_settings(self, settings: dict) -> None:
+        """Take back the settings an earlier run's :meth:`tune` returned, so that the next fit needs no
+        validation (a refit day, :mod:`training.schedule`)."""
+        vars(self).update(settings)
+
 def validation_ndcg(score: evaluate.Scorer, rows: np.ndarray, test: sp.csr_matrix,
                     exclude: sp.csr_matrix | None) -> float:
     """NDCG@10 of ``score``'s lists for ``rows`` against their held-out positives (scored in batches;

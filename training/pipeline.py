@@ -106,40 +106,63 @@ def exploration_curve(model: Candidate, eval_set: protocols.EvalSet, explorer: e
 
 
 def evaluate_models(data: TrainingData, features: Features, params: ModelParams, timer: Timer | None = None,
-                    incumbent: str | None = None) -> tuple[dict, dict[str, Candidate]]:
+                    incumbent: str | None = None, carried: dict | None = None) -> tuple[dict, dict[str, Candidate]]:
     """Choose and judge every model: settings and the warm model (against ``incumbent``, the live
     configuration, :func:`choose_warm`) on the validation split, every model on protocol A's test, the
     cold-start models on protocol B (all answers, and partial ones). Returns the metrics and the models
-    still needed (the warm and the cold-start ones), which keep the settings validation chose."""
+    still needed (the warm and the cold-start ones), which keep the settings validation chose.
+
+    On a refit day (``carried``: what :func:`training.schedule.carried_evaluation` took from the live run)
+    every model takes the carried settings instead, the warm and cold-start choices stay, and only
+    protocol A judges: the served model and every baseline, for the gate."""
     timer = timer or Timer()
     users = demographics(data, features)
     models = candidates.build(features, users, params)
-    validation = protocols.run_protocol([protocols.validation_set(features, data.interactions)], models, users,
-                                        tune=True)
-    warm_set = protocols.warm_set(features, data.interactions)
-    warm = protocols.run_protocol([warm_set], models, users)
-    selection = choose_warm(validation.metrics, validation.per_user_ndcg, incumbent)
-    curve = timer.timed("exploration", exploration_curve, models[selection["model"]], warm_set,
-                        explore.Explorer.build(data.items, features.movie_ids, warm_set.train))
+    if carried and set(carried["settings"]) != set(models):
+        log.info("full evaluation: the live run has settings of %s, this run trains %s", sorted(carried["settings"]),
+                 sorted(models))
+        carried = None
+    if carried:
+        for name, candidate in models.items():
+            candidate.use_settings(carried["settings"][name])
+        settings, selection, validation = carried["settings"], carried["selection"], None
+    else:
+        validation = protocols.run_protocol([protocols.validation_set(features, data.interactions)], models,
+                                            users, tune=True)
+        settings, selection = validation.settings, choose_warm(validation.metrics, validation.per_user_ndcg,
+                                                               incumbent)
+    chosen = selection["model"]
     baselines = [n for n, m in models.items() if m.baseline]
+    warm_set = protocols.warm_set(features, data.interactions)
+    warm = protocols.run_protocol([warm_set], {n: m for n, m in models.items()
+                                               if not carried or n == chosen or m.baseline}, users)
+    curve = timer.timed("exploration", exploration_curve, models[chosen], warm_set,
+                        explore.Explorer.build(data.items, features.movie_ids, warm_set.train))
     # Only the served model and the cold-start ones are fitted again: the others' fitted state is freed.
-    models = {n: m for n, m in models.items() if n == selection["model"] or m.serves_new_users}
+    models = {n: m for n, m in models.items() if n == chosen or m.serves_new_users}
     del warm_set
-    cold_models = {n: m for n, m in models.items() if m.serves_new_users}
-    cold = protocols.run_protocol(protocols.cold_folds(features, data.interactions), cold_models, users,
-                                  partial_users=partial_answers(users))
-    for step, result in (("validation", validation), ("protocol A", warm), ("protocol B", cold)):
+    metrics = {"published_model": chosen, "selection": selection, "settings": settings, "baselines": baselines,
+               "protocols": {"A": warm.metrics},
+               "paired_a": {name: protocols.paired_bootstrap(warm.per_user_ndcg[chosen], ndcg)
+                            for name, ndcg in warm.per_user_ndcg.items() if name != chosen},
+               "exploration": curve,
+               "evaluation": {**carried["evaluation"], "kind": "refit"} if carried else {"kind": "full"}}
+    steps = [("validation", validation)] * (validation is not None) + [("protocol A", warm)]
+    if carried:
+        metrics.update(cold_start=carried["cold_start"], cold_start_partial=carried["cold_start_partial"])
+    else:
+        cold = protocols.run_protocol(protocols.cold_folds(features, data.interactions),
+                                      {n: m for n, m in models.items() if m.serves_new_users}, users,
+                                      partial_users=partial_answers(users))
+        steps.append(("protocol B", cold))
+        metrics["protocols"].update(B=cold.metrics, B_partial=cold.partial.metrics)
+        metrics.update(cold_start=choose_cold_start(cold.per_user_ndcg),
+                       cold_start_partial=choose_cold_start(cold.partial.per_user_ndcg),
+                       segments_b=per_segment(cold.per_user_ndcg, users))
+    for step, result in steps:
         for name, seconds in result.seconds.items():
             timer.add(f"{step}: {name}", seconds, result.peak_mb[name])
-    return {"published_model": selection["model"], "selection": selection, "settings": validation.settings,
-            "baselines": baselines,
-            "protocols": {"A": warm.metrics, "B": cold.metrics, "B_partial": cold.partial.metrics},
-            "paired_a": {name: protocols.paired_bootstrap(warm.per_user_ndcg[selection["model"]], ndcg)
-                         for name, ndcg in warm.per_user_ndcg.items() if name != selection["model"]},
-            "cold_start": choose_cold_start(cold.per_user_ndcg),
-            "cold_start_partial": choose_cold_start(cold.partial.per_user_ndcg),
-            "exploration": curve,
-            "segments_b": per_segment(cold.per_user_ndcg, users)}, models
+    return metrics, models
 
 
 def choose_cold_start(per_user_ndcg: dict[str, pd.Series], reference: str = COLD_REFERENCE) -> dict:
@@ -162,12 +185,13 @@ def per_segment(per_user_ndcg: dict[str, pd.Series], users: pd.DataFrame) -> dic
 
 
 def train_and_evaluate(data: TrainingData, params: ModelParams, timer: Timer | None = None,
-                       incumbent: str | None = None) -> tuple[TrainedModel, dict]:
-    """Choose and evaluate the models, then refit the warm and the cold-start model on all positives."""
+                       incumbent: str | None = None, carried: dict | None = None) -> tuple[TrainedModel, dict]:
+    """Choose and evaluate the models (on a refit day, ``carried``, judge the carried choice:
+    :func:`evaluate_models`), then refit the warm and the cold-start model on all positives."""
     timer = timer or Timer()
     features = timer.timed("features", build_features, data.users, data.items, params.user_identity_weight,
                            params.item_identity_weight)
-    metrics, models = evaluate_models(data, features, params, timer, incumbent)
+    metrics, models = evaluate_models(data, features, params, timer, incumbent, carried)
     log.info("refitting on all positives for serving")
     pos = positives(data.interactions)
     all_positives = features.interaction_matrix(pos).tocsr()
@@ -181,20 +205,23 @@ def train_and_evaluate(data: TrainingData, params: ModelParams, timer: Timer | N
 
 
 def train_run(data: TrainingData, params: ModelParams, run: dict, tuning_trials: int = 0,
-              incumbent: str | None = None,
-              timer: Timer | None = None) -> tuple[TrainedModel, dict, dict[str, bytes], ModelParams]:
+              incumbent: str | None = None, timer: Timer | None = None,
+              carried: dict | None = None) -> tuple[TrainedModel, dict, dict[str, bytes], ModelParams]:
     """A whole model run: optional tuning, evaluation, the final fit and the report.
 
     ``run`` describes the run (run_id, ds, dataset) and leads the metrics; ``incumbent`` is the live
     configuration, kept unless validation clearly prefers another model; ``timer`` may hold the steps
-    before (reading the data). Returns the trained model, the metrics, the files to store beside them
-    (report, plots, tuning trials) and the parameters used.
+    before (reading the data); ``carried`` makes it a refit day (:mod:`training.schedule`). The metrics'
+    ``evaluation`` names the full evaluation the run rests on (its kind, run_id and ds). Returns the trained model, the metrics, the
+    files to store beside them (report, plots, tuning trials) and the parameters used.
     """
     files, timer = {}, timer or Timer()
     if tuning_trials > 0:
         params, trials = timer.timed(f"tuning ({tuning_trials} trials)", tuning.tune, data, params, tuning_trials)
         files["tuning.json"] = tuning.trials_json(trials)
-    trained, metrics = train_and_evaluate(data, params, timer, incumbent)
+    trained, metrics = train_and_evaluate(data, params, timer, incumbent, carried)
+    if metrics["evaluation"]["kind"] == "full":
+        metrics["evaluation"].update(run_id=run["run_id"], ds=run["ds"])
     metrics = {**run, "tuning_trials": tuning_trials, **metrics}
     return trained, metrics, {**files, **report.build(metrics)}, params
 

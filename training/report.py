@@ -38,9 +38,9 @@ def metric_bars(models: dict[str, dict], title: str) -> bytes:
 
 def ndcg_curves(protocols: dict[str, dict[str, dict]]) -> bytes:
     """NDCG@k for k in KS, one panel per protocol, one line per model."""
-    fig, axes = plt.subplots(1, len(protocols), figsize=(10, 4))
+    fig, axes = plt.subplots(1, len(protocols), figsize=(10, 4), squeeze=False)
     names = list(dict.fromkeys(n for models in protocols.values() for n in models))
-    for ax, (protocol, models) in zip(axes, protocols.items()):
+    for ax, (protocol, models) in zip(axes[0], protocols.items()):
         for name, m in models.items():
             ax.plot(KS, [m[f"ndcg@{k}"] for k in KS], marker="o", label=name, color=f"C{names.index(name)}")
         ax.set_title(f"NDCG@k, protocol {protocol}")
@@ -90,10 +90,10 @@ def exploration_plot(curve: dict[str, dict[str, float]], model: str) -> bytes:
 def _selection(metrics: dict) -> str:
     """The validation table: every model's validation and test NDCG@10, its chosen settings, the choice."""
     selection, warm = metrics["selection"], metrics["protocols"]["A"]
-    rows = [f"| {name} | {v:.4f} | {warm[name]['ndcg@10']:.4f} | {_settings(metrics['settings'].get(name))} | "
+    rows = [f"| {name} | {v:.4f} | {_ndcg(warm.get(name))} | {_settings(metrics['settings'].get(name))} | "
             f"{'yes' if name in metrics.get('baselines', []) else 'no'} |"
             for name, v in selection["validation_ndcg@10"].items()]
-    return "\n".join([
+    return "\n".join([*_refit_day(metrics),
         f"Served to known users: `{selection['model']}`: `{selection['reference']}` (the "
         "live configuration, or the hybrid) stays unless the paired 95% interval of another model's per-user "
         f"{selection['metric']} difference lies above zero, then the best such model. The validation "
@@ -102,6 +102,21 @@ def _selection(metrics: dict) -> str:
         "same validation split.", "",
         "| model | validation ndcg@10 | protocol A ndcg@10 | settings chosen on validation | baseline |",
         "|---|---:|---:|---|---|", *rows])
+
+
+def _refit_day(metrics: dict) -> list[str]:
+    """On a refit day, whose evaluation the choices and settings are (:mod:`training.schedule`)."""
+    evaluation = metrics.get("evaluation", {})
+    if evaluation.get("kind") != "refit":
+        return []
+    return [f"**Refit day.** The settings, the served model and the cold-start model are those of the full "
+            f"evaluation `{evaluation['run_id']}` (ds {evaluation['ds']}), whose validation numbers these are; "
+            "this run fitted every model with them and judged the served model and the baselines on its own "
+            "protocol A test (the gate's numbers), without validation or protocol B.", ""]
+
+
+def _ndcg(metrics: dict | None) -> str:
+    return "-" if metrics is None else f"{metrics['ndcg@10']:.4f}"
 
 
 def _settings(settings: dict | None) -> str:
@@ -138,7 +153,7 @@ def build(metrics: dict) -> dict[str, bytes]:
     cold = metrics["cold_start"]
     files = {
         "metrics_a.png": metric_bars(protocols["A"], TITLES["A"]),
-        "metrics_b.png": metric_bars(protocols["B"], TITLES["B"]),
+        **({"metrics_b.png": metric_bars(protocols["B"], TITLES["B"])} if "B" in protocols else {}),
         "ndcg_at_k.png": ndcg_curves(protocols),
         "coverage_vs_accuracy.png": coverage_vs_accuracy(protocols["A"]),
     }
@@ -153,12 +168,13 @@ def build(metrics: dict) -> dict[str, bytes]:
         f"`{metrics['published_model']}`; new users (and known users without a positive) `{cold['model']}`.",
         *(["## Model selection (validation)", _selection(metrics)] if "selection" in metrics else []),
         f"## {TITLES['A']}", _table(protocols["A"]), "![metrics A](metrics_a.png)",
-        f"## {TITLES['B']}", _table(protocols["B"]), "![metrics B](metrics_b.png)",
-        f"Paired per-user bootstrap of the NDCG@10 difference against `{cold['reference']}`; new users are "
-        f"served the model with the largest mean difference whose interval lies above zero, else "
-        f"`{cold['reference']}`:", _paired(cold),
+        *([f"## {TITLES['B']}", _table(protocols["B"]), "![metrics B](metrics_b.png)",
+           f"Paired per-user bootstrap of the NDCG@10 difference against `{cold['reference']}`; new users are "
+           f"served the model with the largest mean difference whose interval lies above zero, else "
+           f"`{cold['reference']}`:", _paired(cold)] if "B" in protocols else []),
         *([f"## {TITLES['B_partial']}", _table(protocols["B_partial"]),
-           f"Served to such users by the same rule: `{partial['model']}`.", _paired(partial)] if partial else []),
+           f"Served to such users by the same rule: `{partial['model']}`.", _paired(partial)]
+          if "B_partial" in protocols else []),
         "## NDCG@k", "![NDCG@k](ndcg_at_k.png)",
         "## Coverage against accuracy", "![coverage](coverage_vs_accuracy.png)",
         *(["## Exploration", "The `exploration` DAG param re-ranks the published lists (0 = the model's own "

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from recsys import backends
 from recsys.settings import Settings
 from spark.cleaning import lake
+from training.schedule import FULL_EVERY_DAYS
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +118,11 @@ def swap_warehouse(settings: Settings, ds: str) -> dict:
 
 
 def train(settings: Settings, ds: str, dag_run_id: str, dataset: str, tuning_trials: int = 0,
-          lightfm_threads: int = 1) -> dict:
+          lightfm_threads: int = 1, full_evaluation_every_days: int = FULL_EVERY_DAYS) -> dict:
     """Train and evaluate on the training marts (loaded from ``dataset``); store the run and its report in
     the registry. The live run's model (of the same dataset) stays unless validation clearly prefers another.
+    Within ``full_evaluation_every_days`` of the live run's full evaluation, the run refits its settings and
+    choices instead (:mod:`training.schedule`).
     With ``tuning_trials`` > 0, search the hyperparameters first and train with the best;
     ``lightfm_threads`` > 1 trains LightFM faster, but a rerun then matches in quality, not list for list."""
     from threadpoolctl import threadpool_limits
@@ -132,10 +135,13 @@ def train(settings: Settings, ds: str, dag_run_id: str, dataset: str, tuning_tri
     from training.config import ModelParams
     from training.gate import live_configuration
     from training.pipeline import Timer, train_run
+    from training.schedule import carried_evaluation
 
     s3, key = backends.s3_hook(settings), signing_key(settings)
     with fail_for_good(UntrustedArtefactError):
-        incumbent = live_configuration(registry.published_metrics(s3, settings.lake_bucket, key), dataset)
+        live = registry.published_metrics(s3, settings.lake_bucket, key)
+    incumbent = live_configuration(live, dataset)
+    carried = carried_evaluation(live, ds, dataset, full_evaluation_every_days, tuning_trials)
     warehouse = backends.warehouse_hook(settings)
     timer = Timer()
     data = timer.timed("read the training marts", read_training_data, warehouse,
@@ -146,7 +152,7 @@ def train(settings: Settings, ds: str, dag_run_id: str, dataset: str, tuning_tri
            "dataset": dataset, "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     with threadpool_limits(settings.blas_threads, "blas"):
         trained, metrics, files, params = train_run(data, ModelParams(num_threads=lightfm_threads), run,
-                                                    tuning_trials, incumbent, timer)
+                                                    tuning_trials, incumbent, timer, carried)
     registry.save_run(s3, settings.lake_bucket, key, run["run_id"], trained, params.as_dict(), metrics, data, files)
     load_model_metrics(backends.warehouse_loader(settings, s3), s3, settings.lake_bucket,
                        registry.metrics_of_day(s3, settings.lake_bucket, key, ds), ds)

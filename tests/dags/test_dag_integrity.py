@@ -55,6 +55,8 @@ def test_params_offer_every_catalogued_source_and_opt_in_tuning_and_exploration(
     from training.gate import RULES
 
     assert params["gate_rule"] == "clearly_below" and params.get_param("gate_rule").schema["enum"] == list(RULES)
+    assert params["full_evaluation_every_days"] == 7  # a week of refit days, then every model judged again
+    assert params.get_param("full_evaluation_every_days").schema["minimum"] == 1  # 1: every run in full
 
 
 def test_dagbag_is_not_empty_and_has_no_import_errors(dagbag):

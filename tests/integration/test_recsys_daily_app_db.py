@@ -17,12 +17,13 @@ from psycopg2 import sql
 
 from recsys.api import keys
 from recsys.api.service import build_app
-from recsys.backends import dynamodb
+from recsys.backends import dynamodb, s3_hook
 from recsys.local import services
 from recsys.local.app_db_seed import connect, seed
 from recsys.local.env import warehouse_connection_uri
 from recsys.local.sample_data import generate_sample, is_current_sample
-from recsys.serving import versions
+from recsys.serving import registry, versions
+from recsys.serving.signing import signing_key
 from tests.integration.conftest import airflow
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -145,6 +146,8 @@ def test_a_user_who_signed_up_gets_a_personal_list_the_next_day(app_stack, signu
     assert not rated & {int(m["movie_id"]) for m in item["movies"]}, "the movies they rated are not recommended"
     assert _warehouse(s, f"select gender, age_bucket, occupation from raw.users where ds = '{DAY2}' "
                          f"and user_id = {user_id}") == [("F", "25-34", "writer")]
+    evaluation = registry.load_metrics(s3_hook(s), s.lake_bucket, signing_key(s), live["run_id"])["evaluation"]
+    assert (evaluation["kind"], evaluation["ds"]) == ("refit", DAY1), "day 2 refits day 1's evaluated choices"
 
 
 def test_a_deleted_user_leaves_the_clean_tables_the_marts_and_the_published_version(app_stack, signup_and_deletion,

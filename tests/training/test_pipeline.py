@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -11,9 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from training import candidates
+from training import candidates, gate
 from training.config import ModelParams
-from training.pipeline import choose_warm, demographics, score, score_segments, segment_key, train_and_evaluate
+from training.pipeline import (choose_warm, demographics, score, score_segments, segment_key, train_and_evaluate,
+                               train_run)
+from training.schedule import carried_evaluation
 from training.split import positives
 
 PARAMS = ModelParams(epochs=15)
@@ -57,6 +60,35 @@ def test_the_live_configuration_is_served_until_a_peer_is_clearly_better_on_vali
     assert choose_warm(validation, per_user, "segment_pop")["model"] == "blend"  # clearly above the live one
     chosen = choose_warm(validation, per_user, "retired_model")  # a live model this run does not train
     assert chosen["reference"] == "lightfm_hybrid" and chosen["model"] == "blend"
+
+
+def test_a_refit_day_fits_the_full_evaluations_choices_and_judges_them_on_protocol_a_alone(sample_training_data):
+    """The day after a full evaluation, on the same data: no validation and no protocol B, and the same
+    settings, served models and protocol A numbers as the full run's, so the gate judges as it did."""
+    data, params = sample_training_data, ModelParams(epochs=5)
+    day1 = {"run_id": "model-day1", "ds": "2026-03-01", "dataset": "sample-movielens"}
+    full_trained, full, _, _ = train_run(data, params, day1)
+    day2 = {**day1, "run_id": "model-day2", "ds": "2026-03-02"}
+    trained, refit, files, _ = train_run(data, params, day2, carried=carried_evaluation(full, day2["ds"], day2["dataset"]))
+
+    assert full["evaluation"] == {"kind": "full", "run_id": "model-day1", "ds": "2026-03-01"}
+    assert refit["evaluation"] == {"kind": "refit", "run_id": "model-day1", "ds": "2026-03-01"}
+    chosen = full["published_model"]
+    assert (refit["published_model"], refit["cold_start"], refit["settings"]) == (chosen, full["cold_start"],
+                                                                                 full["settings"])
+    assert (trained.warm.name, trained.cold.name) == (full_trained.warm.name, full_trained.cold.name)
+    assert set(refit["protocols"]) == {"A"} and set(refit["protocols"]["A"]) == {chosen, *full["baselines"]}
+    for name, judged in refit["protocols"]["A"].items():
+        assert judged == pytest.approx(full["protocols"]["A"][name], rel=1e-6), name
+    assert gate.check(refit, full)["model"] == chosen
+    assert not [step for step in refit["seconds"] if step.startswith(("validation", "protocol B"))]
+    rows = np.arange(20)
+    np.testing.assert_allclose(trained.warm.score(rows), full_trained.warm.score(rows), rtol=1e-5)
+    md = files["report.md"].decode()
+    assert "**Refit day.**" in md and "metrics_b.png" not in files
+    assert set(re.findall(r"\]\(([\w.]+\.png)\)", md)) == {n for n in files if n.endswith(".png")}
+    day3 = carried_evaluation({**day2, **refit}, "2026-03-03", "sample-movielens")
+    assert day3["evaluation"]["run_id"] == "model-day1"  # a refit day passes on the evaluation it rests on
 
 
 def test_training_is_reproducible_across_processes(tmp_path):

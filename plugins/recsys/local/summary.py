@@ -59,11 +59,15 @@ def _print_model_runs(s3, bucket: str, key: bytes, ds: str) -> str | None:
     run_id = runs[-1]
     metrics = registry.load_metrics(s3, bucket, key, run_id)
     for protocol, title in (("A", "warm, temporal hold-out"), ("B", "cold start, 5 folds of new users")):
+        if protocol not in metrics["protocols"]:
+            continue
         print(f"\n-- model run {run_id}, protocol {protocol} ({title})")
         for name, m in metrics["protocols"][protocol].items():
             print(f"  {name:<28} ndcg@10={m['ndcg@10']:.4f}  precision@10={m['precision@10']:.4f}  "
                   f"coverage@10={m['coverage@10']:.3f}")
-    cold = metrics["cold_start"]
+    cold, evaluation = metrics["cold_start"], metrics.get("evaluation", {})
+    if evaluation.get("kind") == "refit":
+        print(f"  refit day: settings and choices of the full evaluation {evaluation['run_id']} (ds {evaluation['ds']})")
     print(f"  known users served: {metrics['published_model']} (chosen on validation)")
     print(f"  new users served:   {cold['model']} (reference {cold['reference']})")
     live = registry.published_run(s3, bucket)

@@ -95,7 +95,7 @@ def model_metric_rows(runs: list[dict]) -> pa.Table:
                 "trained_at": datetime.fromisoformat(run["trained_at"]).astimezone(timezone.utc).replace(tzinfo=None)}
         served = {"A": run["published_model"], "B": run["cold_start"]["model"]}
         for protocol, served_model in served.items():
-            for model, values in run["protocols"][protocol].items():
+            for model, values in run["protocols"].get(protocol, {}).items():  # a refit day has no protocol B
                 role = ("served" if model == served_model else
                         "baseline" if model in run.get("baselines", ()) else "peer")
                 rows += [{**head, "protocol": protocol, "model": model, "role": role, "metric": metric,

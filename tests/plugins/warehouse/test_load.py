@@ -120,11 +120,13 @@ def _run_metrics(run_id: str, trained_at: str) -> dict:
 
 
 def test_model_runs_of_a_day_become_long_metric_rows_and_a_rerun_replaces_them(loader):
-    runs = [_run_metrics("model-a", "1999-01-05T01:00:00+00:00"), _run_metrics("model-b", "1999-01-05T03:00:00+01:00")]
+    refit = _run_metrics("model-a", "1999-01-05T01:00:00+00:00")
+    del refit["protocols"]["B"]  # a refit day judges on protocol A only
+    runs = [refit, _run_metrics("model-b", "1999-01-05T03:00:00+01:00")]
     try:
         for _ in range(2):
             loaded = warehouse.load_model_metrics(loader, loader.s3, loader.bucket, runs, "1999-01-05")
-        assert loaded == 2 * (6 + 2 + 3)  # A: 3 models x 2 metrics, B: 2 x 1, cost: 2 steps' seconds, 1 peak
+        assert loaded == (6 + 3) + (6 + 2 + 3)  # A: 3 models x 2 metrics, B: 2 x 1, cost: 2 steps' seconds, 1 peak
         rows = loader.hook.get_records(
             "select model_run_id, trained_at::text, protocol, model, role, metric, metric_value "
             "from raw.model_run_metrics where ds = '1999-01-05' and model_run_id = 'model-b' "
