@@ -4,11 +4,13 @@ An item-item model (EASE on all positives) scores a known user as their positive
 the sum of B's rows of the movies they liked. What the API needs is B pruned to each movie's
 ``NEIGHBOURS`` strongest weights (a sparse matrix, a few MB) plus the movies' popularity (to break
 ties), stored as plain arrays (``.npz`` read without pickle), so a file in the lake cannot run
-code in the API. Its l2 is chosen for new users (:func:`choose_l2`), not taken from training.
+code in the API. Its l2 is chosen for new users (:func:`choose_l2`), not taken from training: by a
+run's full evaluation, and kept by the refit days after it (:mod:`training.schedule`).
 """
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +30,8 @@ GIVEN = 5  # positives a questionnaire asks for: what l2 is chosen for
 # tops out at 2000) leans on what is liked together by many, and wins on held-out users of ML-100K.
 L2_GRID = (200.0, 1_000.0, 5_000.0, 20_000.0, 100_000.0, 500_000.0, 2_000_000.0)
 VALIDATION_USERS = 0.2
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -143,6 +147,14 @@ def choose_l2(interactions: pd.DataFrame, grid: tuple[float, ...] = L2_GRID, see
     best, tried = walk_grid(len(grid), len(grid) // 2, lambda i: float(
         new_user_ndcg(FoldIn.fit(fit_on, grid[i]), answers, rest, movie_ids).mean()))
     return grid[best], {grid[i]: ndcg for i, ndcg in sorted(tried.items())}
+
+
+def choose(interactions: pd.DataFrame) -> dict:
+    """:func:`choose_l2` as a run's metrics record it: ``l2`` and the ``validation_ndcg@10`` of each value
+    tried."""
+    l2, tried = choose_l2(interactions)
+    log.info("fold-in: l2=%g chosen on held-out users (ndcg@10 %s)", l2, {k: round(v, 4) for k, v in tried.items()})
+    return {"l2": l2, "validation_ndcg@10": {f"{k:g}": v for k, v in tried.items()}}
 
 
 def _strongest(b: np.ndarray, k: int) -> sp.csr_matrix:

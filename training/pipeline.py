@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from training import books, candidates, evaluate, explore, protocols, report, tuning
+from training import books, candidates, evaluate, explore, foldin, protocols, report, tuning
 from training.candidates import Candidate
 from training.config import N_BOOKS, N_MOVIES, ModelParams
 from training.data import TrainingData
@@ -109,11 +109,12 @@ def evaluate_models(data: TrainingData, features: Features, params: ModelParams,
                     incumbent: str | None = None, carried: dict | None = None) -> tuple[dict, dict[str, Candidate]]:
     """Choose and judge every model: settings and the warm model (against ``incumbent``, the live
     configuration, :func:`choose_warm`) on the validation split, every model on protocol A's test, the
-    cold-start models on protocol B (all answers, and partial ones). Returns the metrics and the models
-    still needed (the warm and the cold-start ones), which keep the settings validation chose.
+    cold-start models on protocol B (all answers, and partial ones), and the fold-in's l2
+    (:func:`training.foldin.choose`). Returns the metrics and the models still needed (the warm and the
+    cold-start ones), which keep the settings validation chose.
 
     On a refit day (``carried``: what :func:`training.schedule.carried_evaluation` took from the live run)
-    every model takes the carried settings instead, the warm and cold-start choices stay, and only
+    every model takes the carried settings instead, the warm, cold-start and fold-in choices stay, and only
     protocol A judges: the served model and every baseline, for the gate."""
     timer = timer or Timer()
     users = demographics(data, features)
@@ -149,7 +150,8 @@ def evaluate_models(data: TrainingData, features: Features, params: ModelParams,
                "evaluation": {**carried["evaluation"], "kind": "refit"} if carried else {"kind": "full"}}
     steps = [("validation", validation)] * (validation is not None) + [("protocol A", warm)]
     if carried:
-        metrics.update(cold_start=carried["cold_start"], cold_start_partial=carried["cold_start_partial"])
+        metrics.update(cold_start=carried["cold_start"], cold_start_partial=carried["cold_start_partial"],
+                       foldin=carried["foldin"])
     else:
         cold = protocols.run_protocol(protocols.cold_folds(features, data.interactions),
                                       {n: m for n, m in models.items() if m.serves_new_users}, users,
@@ -158,7 +160,8 @@ def evaluate_models(data: TrainingData, features: Features, params: ModelParams,
         metrics["protocols"].update(B=cold.metrics, B_partial=cold.partial.metrics)
         metrics.update(cold_start=choose_cold_start(cold.per_user_ndcg),
                        cold_start_partial=choose_cold_start(cold.partial.per_user_ndcg),
-                       segments_b=per_segment(cold.per_user_ndcg, users))
+                       segments_b=per_segment(cold.per_user_ndcg, users),
+                       foldin=timer.timed("fold-in l2", foldin.choose, data.interactions))
     for step, result in steps:
         for name, seconds in result.seconds.items():
             timer.add(f"{step}: {name}", seconds, result.peak_mb[name])

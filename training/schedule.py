@@ -1,14 +1,14 @@
 """Which days evaluate every model again, and which refit the last full evaluation's choice.
 
 A full evaluation tunes every model on the validation split, chooses the warm model, judges the
-cold-start models on protocol B's folds and judges everything on protocol A: most of the train
-stage's time. Its choices change slowly, so the days after it (fewer than ``full_every_days``) are
-refit days: every model takes the settings that evaluation chose, the warm model stays the one it
-chose, and new users keep its cold-start model. A refit day still judges the served model and every
+cold-start models on protocol B's folds, judges everything on protocol A and chooses the fold-in's
+l2: most of the train stage's time. Its choices change slowly, so the days after it (fewer than
+``full_every_days``) are refit days: every model takes the settings that evaluation chose, the warm
+model stays the one it chose, new users keep its cold-start model and the fold-in its l2. A refit day still judges the served model and every
 baseline on its own protocol A test, so the quality gate is as strict as on a full day.
 
 A run evaluates in full when there is no live run, the live run was trained on another dataset or
-before any run recorded its evaluation, ``full_every_days`` days have passed since that evaluation, the
+records less than a refit day carries (a run of older code), ``full_every_days`` days have passed since that evaluation, the
 day is not after it (a rerun or a backfill reproduces its day in full), or this run or the live one tunes
 LightFM (a refit day trains with the configured hyperparameters).
 """
@@ -20,7 +20,7 @@ from datetime import date
 log = logging.getLogger(__name__)
 
 FULL_EVERY_DAYS = 7
-CARRIED = ("selection", "settings", "cold_start", "cold_start_partial", "evaluation")
+CARRIED = ("selection", "settings", "cold_start", "cold_start_partial", "foldin", "evaluation")
 
 
 def carried_evaluation(live: dict | None, ds: str, dataset: str, full_every_days: int = FULL_EVERY_DAYS,
@@ -43,8 +43,9 @@ def _full_evaluation_reason(live: dict | None, ds: str, dataset: str, full_every
         return "no live run"
     if live.get("dataset") != dataset:
         return f"the live run {live['run_id']} was trained on {live.get('dataset')}, this one on {dataset}"
-    if "evaluation" not in live:
-        return f"the live run {live['run_id']} records no evaluation"
+    missing = [k for k in CARRIED if k not in live]
+    if missing:
+        return f"the live run {live['run_id']} records no {', '.join(missing)}"
     if tuning_trials > 0 or live.get("tuning_trials", 0) > 0:
         return "this run tunes LightFM" if tuning_trials > 0 else f"the live run {live['run_id']} tuned LightFM"
     evaluated = live["evaluation"]

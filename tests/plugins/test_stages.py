@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
@@ -13,6 +14,7 @@ from recsys.serving import publish, registry, versions
 from recsys.serving.signing import UntrustedArtefactError, signing_key
 from spark.cleaning import lake
 from training.data import TrainingData
+from training.foldin import FoldIn
 from tests.training.test_gate import metrics
 
 pytestmark = pytest.mark.integration
@@ -138,7 +140,8 @@ def test_a_publish_goes_live_with_the_api_files_and_notifies_once_per_version(st
         book_candidates=pd.DataFrame(columns=["movie_genre", "book_id", "title", "authors", "affinity",
                                               "ratings_count", "average_rating"]))
     hook = lake_hook(s)
-    registry.save_run(hook, s.lake_bucket, signing_key(s), run_id, {"model": None}, {}, metrics(run_id), data)
+    recorded = {**metrics(run_id), "foldin": {"l2": 10.0}}  # the fold-in's l2, chosen by the full evaluation
+    registry.save_run(hook, s.lake_bucket, signing_key(s), run_id, {"model": None}, {}, recorded, data)
     user_recs = [{"user_id": u, "served_by": BLEND, "movies": [{"movie_id": 1, "title": "Movie 1", "score": 1.0}],
                   "books": []} for u in range(1, 21)]
     for key, records in zip(lake.scored_keys(ds), (user_recs, [])):
@@ -150,8 +153,9 @@ def test_a_publish_goes_live_with_the_api_files_and_notifies_once_per_version(st
     table = dynamodb(s).Table(s.recs_table)
     assert versions.live(table)["run_id"] == run_id and first["items"] == again["items"] == 20
     assert len(_live_items(s)) == 20
-    for key in (lake.catalogue_key(run_id), lake.foldin_key(run_id)):
-        assert hook.check_for_key(key, bucket_name=s.lake_bucket), key
+    assert hook.check_for_key(lake.catalogue_key(run_id), bucket_name=s.lake_bucket)
+    published = FoldIn.from_npz(hook.get_key(lake.foldin_key(run_id), s.lake_bucket).get()["Body"].read())
+    np.testing.assert_array_equal(published.weights.toarray(), FoldIn.fit(data.interactions, 10.0).weights.toarray())
     (message,) = [m for m in messages() if m["event"] == "published"]
     assert message["run_id"] == run_id and message["items"] == 20 and message["warm"]["model"] == BLEND
 

@@ -41,8 +41,10 @@ def test_the_run_serves_its_best_validated_model_which_beats_every_baseline(samp
     assert cold["segment_pop"]["ndcg@10"] > cold["global_pop"]["ndcg@10"], cold  # tastes follow demographics
     assert metrics["cold_start"]["model"] == trained.cold.name
     assert set(metrics["exploration"]) == {"0.0", "0.1", "0.25", "0.5", "1.0"}
+    tried = metrics["foldin"]["validation_ndcg@10"]  # the fold-in's l2, chosen for new users
+    assert f"{metrics['foldin']['l2']:g}" == max(tried, key=tried.get)
     assert {"features", "validation: ease", "protocol A: lightfm_hybrid", "protocol B: naive_bayes",
-            f"refit: {chosen}"} <= set(metrics["seconds"])
+            "fold-in l2", f"refit: {chosen}"} <= set(metrics["seconds"])
     assert set(metrics["peak_mb"]) == set(metrics["seconds"]) and min(metrics["peak_mb"].values()) > 0
 
 
@@ -74,14 +76,14 @@ def test_a_refit_day_fits_the_full_evaluations_choices_and_judges_them_on_protoc
     assert full["evaluation"] == {"kind": "full", "run_id": "model-day1", "ds": "2026-03-01"}
     assert refit["evaluation"] == {"kind": "refit", "run_id": "model-day1", "ds": "2026-03-01"}
     chosen = full["published_model"]
-    assert (refit["published_model"], refit["cold_start"], refit["settings"]) == (chosen, full["cold_start"],
-                                                                                 full["settings"])
+    assert (refit["published_model"], refit["cold_start"], refit["settings"], refit["foldin"]) == (
+        chosen, full["cold_start"], full["settings"], full["foldin"])
     assert (trained.warm.name, trained.cold.name) == (full_trained.warm.name, full_trained.cold.name)
     assert set(refit["protocols"]) == {"A"} and set(refit["protocols"]["A"]) == {chosen, *full["baselines"]}
     for name, judged in refit["protocols"]["A"].items():
         assert judged == pytest.approx(full["protocols"]["A"][name], rel=1e-6), name
     assert gate.check(refit, full)["model"] == chosen
-    assert not [step for step in refit["seconds"] if step.startswith(("validation", "protocol B"))]
+    assert not [step for step in refit["seconds"] if step.startswith(("validation", "protocol B", "fold-in"))]
     rows = np.arange(20)
     np.testing.assert_allclose(trained.warm.score(rows), full_trained.warm.score(rows), rtol=1e-5)
     md = files["report.md"].decode()

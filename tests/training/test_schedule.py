@@ -10,7 +10,7 @@ def _live(evaluated_ds: str = "2026-03-01", kind: str = "full", **extra) -> dict
     """The live run's metrics, as far as the schedule reads them."""
     return {"run_id": "model-live", "dataset": "ml-1m", "tuning_trials": 0, "selection": {"model": "ease"},
             "settings": {"ease": {"l2": 500.0}}, "cold_start": {"model": "segment_pop"},
-            "cold_start_partial": {"model": "segment_pop"},
+            "cold_start_partial": {"model": "segment_pop"}, "foldin": {"l2": 20_000.0},
             "evaluation": {"kind": kind, "run_id": "model-full", "ds": evaluated_ds}, **extra}
 
 
@@ -29,10 +29,12 @@ def test_a_rerun_of_the_evaluated_day_or_a_backfill_before_it_evaluates_in_full(
 
 
 def test_no_live_run_another_dataset_an_older_run_or_tuning_means_a_full_evaluation(caplog):
-    old_run = _live()
-    del old_run["evaluation"]  # stored before runs recorded their evaluation
+    old_run, older_run = _live(), _live()
+    del old_run["foldin"]  # stored before runs recorded their fold-in choice
+    del older_run["foldin"], older_run["evaluation"]
     cases = {"no live run": (None, 0), "was trained on ml-1m, this one on netflix": (_live(), 0),
-             "records no evaluation": (old_run, 0), "this run tunes LightFM": (_live(), 5),
+             "records no foldin": (old_run, 0), "records no foldin, evaluation": (older_run, 0),
+             "this run tunes LightFM": (_live(), 5),
              "the live run model-live tuned LightFM": (_live(tuning_trials=5), 0)}
     for reason, (live, trials) in cases.items():
         caplog.clear()

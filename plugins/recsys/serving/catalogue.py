@@ -35,13 +35,14 @@ def build_catalogue(data: TrainingData, metrics: dict | None = None) -> dict:
 
 
 
-def write_api_files(hook, bucket: str, run_id: str, data: TrainingData, metrics: dict | None = None) -> dict:
-    """The catalogue (JSON) and the fold-in weights (l2 chosen on held-out users answering a questionnaire) of
-    run ``run_id``, written where the API finds them; returns the l2 and what each value scored."""
+def write_api_files(hook, bucket: str, run_id: str, data: TrainingData, metrics: dict | None = None) -> float:
+    """The catalogue (JSON) and the fold-in weights of run ``run_id``, written where the API finds them;
+    returns the fold-in's l2: the one the run's metrics record (:func:`training.foldin.choose`), chosen
+    here for a run that records none."""
     hook.load_bytes(json.dumps(build_catalogue(data, metrics)).encode(), key=lake.catalogue_key(run_id), bucket_name=bucket,
                     replace=True)
-    l2, tried = foldin.choose_l2(data.interactions)
-    log.info("fold-in: l2=%g chosen on held-out users (ndcg@10 %s)", l2, {k: round(v, 4) for k, v in tried.items()})
+    l2 = ((metrics or {}).get("foldin") or foldin.choose(data.interactions))["l2"]
+    log.info("fold-in: weights with l2=%g", l2)
     hook.load_bytes(foldin.FoldIn.fit(data.interactions, l2).to_npz(), key=lake.foldin_key(run_id),
                     bucket_name=bucket, replace=True)
-    return {"l2": l2, "validation_ndcg@10": tried}
+    return l2
